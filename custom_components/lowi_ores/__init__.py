@@ -1,0 +1,74 @@
+"""The LoWi3 P1 dongle (ORES, RESA, Fluvius, Sibelga meters) over Home Assistant's MQTT."""
+
+from __future__ import annotations
+
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+
+from .const import CONF_IDENT, DOMAIN
+from .coordinator import LowiConfigEntry, LowiCoordinator, guard_store
+from .discovery import async_forget
+from .entity import device_info
+from .sensor import SENSOR_KEYS
+
+PLATFORMS: list[Platform] = [Platform.SENSOR]
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: LowiConfigEntry) -> bool:
+    """Set up a LoWi3 from a config entry."""
+    await _async_follow_ident(hass, entry)
+    coordinator = LowiCoordinator(hass, entry)
+    await coordinator.async_start()
+    entry.runtime_data = coordinator
+    dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id, **device_info(coordinator.ident, entry.title)
+    )
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: LowiConfigEntry) -> bool:
+    """Unload a config entry: unsubscribe and save the counter guards."""
+    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if unloaded:
+        await entry.runtime_data.async_stop()
+    return unloaded
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: LowiConfigEntry) -> None:
+    """Forget the stored counter state; offer the dongle for discovery again."""
+    await guard_store(hass, entry).async_remove()
+    async_forget(hass, entry.data[CONF_IDENT])
+
+
+async def _async_follow_ident(hass: HomeAssistant, entry: LowiConfigEntry) -> None:
+    """After a reconfigure, move the device and entities to the new ident.
+
+    Unique ids are built from the ident; moving them keeps the entity ids, and so the history
+    and long-term statistics, of a dongle that was replaced or renamed.
+    """
+    ident: str = entry.data[CONF_IDENT]
+    wanted = {f"{ident}_{key}" for key in SENSOR_KEYS}
+
+    @callback
+    def _migrate(entity: er.RegistryEntry) -> dict[str, str] | None:
+        if entity.unique_id in wanted:
+            return None
+        for key in sorted(SENSOR_KEYS, key=len, reverse=True):
+            if entity.unique_id.endswith(f"_{key}"):
+                return {"new_unique_id": f"{ident}_{key}"}
+        return None
+
+    await er.async_migrate_entries(hass, entry.entry_id, _migrate)
+
+    device_registry = dr.async_get(hass)
+    for device in dr.async_entries_for_config_entry(device_registry, entry.entry_id):
+        if (DOMAIN, ident) not in device.identifiers:
+            info = device_info(ident, entry.title)
+            device_registry.async_update_device(
+                device.id,
+                new_identifiers=info["identifiers"],
+                new_connections=info.get("connections", set()),
+                name=entry.title,
+            )

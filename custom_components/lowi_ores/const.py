@@ -1,0 +1,52 @@
+"""Constants for the LoWi3 (ORES / Fluvius P1) integration."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Final
+
+DOMAIN: Final = "lowi_ores"
+MANUFACTURER: Final = "2-Wire / Qonnex"
+MODEL: Final = "LoWi3"
+
+CONF_IDENT: Final = "ident"
+CONF_TIMEOUT: Final = "availability_timeout"
+CONF_CURRENT_SCALE: Final = "current_scale"
+CONF_TARIFF_DAY_CODE: Final = "tariff_day_code"
+CONF_GAS_UNIT: Final = "gas_unit"
+CONF_WATER_UNIT: Final = "water_unit"
+
+# The P1 meter's channel. "PUB/CH" is upper case in every known firmware.
+METER_TOPIC_FORMAT: Final = "{ident}/PUB/CH0"
+DISCOVERY_TOPIC: Final = "+/PUB/CH0"
+
+# The dongle publishes "every minute" by default (10-20 s on some installations). Three missed
+# minutes, with a little slack, before the entities turn unavailable.
+DEFAULT_TIMEOUT: Final = timedelta(seconds=200)
+MIN_TIMEOUT_SECONDS: Final = 30
+MAX_TIMEOUT_SECONDS: Final = 3600
+
+# How long the manual setup waits for a first valid message on the dongle's topic.
+SETUP_WAIT_SECONDS: Final = 75
+
+# Scale of the current field "I" (see shared protocol notes): divisor to get amperes.
+CURRENT_SCALE_AUTO: Final = "auto"
+CURRENT_SCALE_MILLI: Final = "milliampere"
+CURRENT_SCALE_CENTI: Final = "centiampere"
+CURRENT_DIVISORS: Final = {CURRENT_SCALE_MILLI: 1000.0, CURRENT_SCALE_CENTI: 100.0}
+# Until the automatic check has seen enough load, three independent owners' reading (mA) wins.
+DEFAULT_CURRENT_SCALE: Final = CURRENT_SCALE_MILLI
+
+# Units of the gas ("CG") and water ("CW") indexes as sent, and their divisors to m3.
+VOLUME_UNIT_DM3: Final = "dm3"
+VOLUME_UNIT_M3: Final = "m3"
+VOLUME_DIVISORS: Final = {VOLUME_UNIT_DM3: 1000.0, VOLUME_UNIT_M3: 1.0}
+DEFAULT_GAS_UNIT: Final = VOLUME_UNIT_DM3
+DEFAULT_WATER_UNIT: Final = VOLUME_UNIT_DM3
+
+# Which value of the tariff field "T" means the day (high) tariff. The seed says 1.
+DEFAULT_TARIFF_DAY_CODE: Final = "1"
+
+# Storage of the counter guard's last accepted values, so a restart keeps the protection.
+STORAGE_VERSION: Final = 1
+STORAGE_SAVE_DELAY: Final = 60

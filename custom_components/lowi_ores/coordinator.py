@@ -1,0 +1,357 @@
+"""Push coordinator: owns the MQTT subscription, the counter guards and availability."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+import logging
+from typing import Any, Final
+
+from homeassistant.components import mqtt
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers.event import async_call_later
+from homeassistant.helpers.storage import Store
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
+from homeassistant.util import dt as dt_util
+
+from .const import (
+    CONF_CURRENT_SCALE,
+    CONF_GAS_UNIT,
+    CONF_IDENT,
+    CONF_TARIFF_DAY_CODE,
+    CONF_TIMEOUT,
+    CONF_WATER_UNIT,
+    CURRENT_DIVISORS,
+    CURRENT_SCALE_AUTO,
+    DEFAULT_CURRENT_SCALE,
+    DEFAULT_GAS_UNIT,
+    DEFAULT_TARIFF_DAY_CODE,
+    DEFAULT_TIMEOUT,
+    DEFAULT_WATER_UNIT,
+    DOMAIN,
+    METER_TOPIC_FORMAT,
+    STORAGE_SAVE_DELAY,
+    STORAGE_VERSION,
+    VOLUME_DIVISORS,
+)
+from .counter_guard import CounterGuard, CounterLimits, Verdict
+from .current_scale import CurrentScaleEstimator
+from .parser import Reading, Rejected, parse_payload
+
+_LOGGER = logging.getLogger(__name__)
+
+type LowiConfigEntry = ConfigEntry[LowiCoordinator]
+
+# Physical bounds, in the counters' final units per hour. A Belgian home connection tops out near
+# 3 x 400 V x 63 A = 44 kVA; a G10 gas meter at 16 m3/h; a home water meter well below 10 m3/h.
+MAX_GRID_POWER_KW: Final = 60.0
+MAX_GAS_FLOW_M3_H: Final = 16.0
+MAX_WATER_FLOW_M3_H: Final = 10.0
+# A power reading above this is not a home's, whatever the firmware: dropped, not recorded.
+MAX_PLAUSIBLE_POWER_W: Final = MAX_GRID_POWER_KW * 1000 * 2
+
+ENERGY_COUNTERS: Final = ("import_day", "import_night", "export_day", "export_night")
+VOLUME_COUNTERS: Final = ("gas", "water")
+# Counter key -> the Reading attribute it is fed from.
+COUNTER_SOURCES: Final = {
+    "import_day": "import_index_day",
+    "import_night": "import_index_night",
+    "export_day": "export_index_day",
+    "export_night": "export_index_night",
+    "gas": "gas_index",
+    "water": "water_index",
+}
+TARIFF_DAY: Final = "day"
+TARIFF_NIGHT: Final = "night"
+
+
+@dataclass(frozen=True, slots=True)
+class MeterData:
+    """What the entities show: the last valid reading, in Home Assistant's units."""
+
+    reading: Reading
+    received: datetime
+    # Guarded counters in kWh (electricity) and m3 (gas, water); None until accepted.
+    counters: dict[str, float | None]
+    current: float | None
+    current_scale: str
+    tariff: str | None
+
+    @property
+    def import_power(self) -> float | None:
+        """Return the power drawn from the grid, W."""
+        return self.reading.import_power
+
+    @property
+    def export_power(self) -> float | None:
+        """Return the power pushed to the grid, W."""
+        return self.reading.export_power
+
+    @property
+    def net_power(self) -> float | None:
+        """Return imported minus exported power, W (negative while exporting)."""
+        if self.reading.import_power is None or self.reading.export_power is None:
+            return None
+        return self.reading.import_power - self.reading.export_power
+
+    def _sum(self, *keys: str) -> float | None:
+        values = [self.counters.get(key) for key in keys]
+        if any(value is None for value in values):
+            return None
+        return round(sum(value for value in values if value is not None), 3)
+
+    @property
+    def import_total(self) -> float | None:
+        """Return the import index, day + night, kWh."""
+        return self._sum("import_day", "import_night")
+
+    @property
+    def export_total(self) -> float | None:
+        """Return the export index, day + night, kWh."""
+        return self._sum("export_day", "export_night")
+
+    @property
+    def net_index(self) -> float | None:
+        """Return import total minus export total, kWh."""
+        if (imported := self.import_total) is None or (exported := self.export_total) is None:
+            return None
+        return round(imported - exported, 3)
+
+
+@dataclass(slots=True)
+class RejectionLog:
+    """Counts rejected payloads; logs the first of a series at warning, the rest at debug."""
+
+    total: int = 0
+    reasons: Counter[str] = field(default_factory=Counter)
+    last_reason: str | None = None
+    _in_series: bool = False
+
+    def record(self, topic: str, reason: str) -> None:
+        """Count a rejection and log it without flooding the log."""
+        self.total += 1
+        self.reasons[reason.split(":", 1)[0]] += 1
+        self.last_reason = reason
+        if self._in_series:
+            _LOGGER.debug("Skipped another invalid message on %s: %s", topic, reason)
+            return
+        self._in_series = True
+        _LOGGER.warning(
+            "Skipped an invalid message on %s: %s (further ones are logged at debug level "
+            "until a valid message arrives)",
+            topic,
+            reason,
+        )
+
+    def valid_message(self) -> None:
+        """End the current series of rejections."""
+        self._in_series = False
+
+
+def guard_store(hass: HomeAssistant, entry: ConfigEntry) -> Store[dict[str, Any]]:
+    """Return the store of an entry's counter guards."""
+    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}")
+
+
+class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
+    """Receives a LoWi3's P1 messages and keeps what its entities show."""
+
+    config_entry: LowiConfigEntry
+
+    def __init__(self, hass: HomeAssistant, entry: LowiConfigEntry) -> None:
+        """Initialize from the config entry's data and options."""
+        super().__init__(hass, _LOGGER, config_entry=entry, name=DOMAIN, update_interval=None)
+        self.ident: str = entry.data[CONF_IDENT]
+        self.topic = METER_TOPIC_FORMAT.format(ident=self.ident)
+        options = entry.options
+        self.timeout = timedelta(
+            seconds=options.get(CONF_TIMEOUT, DEFAULT_TIMEOUT.total_seconds())
+        )
+        self.current_setting: str = options.get(CONF_CURRENT_SCALE, CURRENT_SCALE_AUTO)
+        self.tariff_day_code = int(options.get(CONF_TARIFF_DAY_CODE, DEFAULT_TARIFF_DAY_CODE))
+        self.volume_divisors = {
+            "gas": VOLUME_DIVISORS[options.get(CONF_GAS_UNIT, DEFAULT_GAS_UNIT)],
+            "water": VOLUME_DIVISORS[options.get(CONF_WATER_UNIT, DEFAULT_WATER_UNIT)],
+        }
+        # Guards work on the values as sent, so a change of unit option keeps their state.
+        self.guards: dict[str, CounterGuard] = {
+            key: CounterGuard(CounterLimits(MAX_GRID_POWER_KW * 1000, 100.0))
+            for key in ENERGY_COUNTERS
+        } | {
+            key: CounterGuard(
+                CounterLimits(max_rate * self.volume_divisors[key], 0.05 * self.volume_divisors[key])
+            )
+            for key, max_rate in (("gas", MAX_GAS_FLOW_M3_H), ("water", MAX_WATER_FLOW_M3_H))
+        }
+        self.current_estimator = CurrentScaleEstimator()
+        self.rejections = RejectionLog()
+        self.held_back: Counter[str] = Counter()
+        self.replacements: Counter[str] = Counter()
+        self.connected = True
+        self._store = guard_store(hass, entry)
+        self._unsubscribe: CALLBACK_TYPE | None = None
+        self._cancel_timeout: CALLBACK_TYPE | None = None
+        self._unavailable_logged = False
+        self._next_save = 0.0
+
+    async def async_start(self) -> None:
+        """Restore the guards, subscribe, and start watching for silence."""
+        if stored := await self._store.async_load():
+            for key, guard in self.guards.items():
+                guard.restore(stored.get("guards", {}).get(key))
+        self._unsubscribe = await mqtt.async_subscribe(
+            self.hass, self.topic, self._async_message_received, qos=0, encoding=None
+        )
+        self.config_entry.async_on_unload(
+            mqtt.async_subscribe_connection_status(self.hass, self._async_connection_changed)
+        )
+        self._schedule_timeout()
+
+    async def async_stop(self) -> None:
+        """Unsubscribe and save the guards."""
+        if self._unsubscribe:
+            self._unsubscribe()
+            self._unsubscribe = None
+        if self._cancel_timeout:
+            self._cancel_timeout()
+            self._cancel_timeout = None
+        await self._store.async_save(self._stored_data())
+
+    def _stored_data(self) -> dict[str, Any]:
+        return {"guards": {key: guard.as_dict() for key, guard in self.guards.items()}}
+
+    @property
+    def current_scale(self) -> str:
+        """Return the scale of the current field in use."""
+        if self.current_setting != CURRENT_SCALE_AUTO:
+            return self.current_setting
+        return self.current_estimator.scale or DEFAULT_CURRENT_SCALE
+
+    @callback
+    def _async_message_received(self, msg: mqtt.ReceiveMessage) -> None:
+        payload = msg.payload
+        result = parse_payload(payload if isinstance(payload, (bytes, bytearray, str)) else b"")
+        if isinstance(result, Rejected):
+            self.rejections.record(msg.topic, result.reason)
+            return
+        self.rejections.valid_message()
+        self._async_process(result)
+
+    @callback
+    def _async_process(self, reading: Reading) -> None:
+        now = dt_util.utcnow()
+        reading = self._drop_implausible_power(reading)
+        counters = self._guard_counters(reading, now.timestamp())
+        power = sum(p for p in (reading.import_power, reading.export_power) if p is not None)
+        self.current_estimator.add(reading.voltage, reading.current_raw, power)
+        scale = self.current_scale
+        current = (
+            None
+            if reading.current_raw is None
+            else round(reading.current_raw / CURRENT_DIVISORS[scale], 3)
+        )
+        tariff = None
+        if reading.tariff_code in (0, 1):
+            tariff = TARIFF_DAY if reading.tariff_code == self.tariff_day_code else TARIFF_NIGHT
+        if self._unavailable_logged:
+            _LOGGER.info("LoWi3 %s is sending valid messages again", self.ident)
+            self._unavailable_logged = False
+        self.last_update_success = True
+        self._schedule_timeout()
+        self.async_set_updated_data(
+            MeterData(
+                reading=reading,
+                received=now,
+                counters=counters,
+                current=current,
+                current_scale=scale,
+                tariff=tariff,
+            )
+        )
+
+    def _drop_implausible_power(self, reading: Reading) -> Reading:
+        changes: dict[str, None] = {}
+        for name in ("import_power", "export_power"):
+            value = getattr(reading, name)
+            if value is not None and value > MAX_PLAUSIBLE_POWER_W:
+                _LOGGER.warning(
+                    "Ignored an impossible %s of %s W from LoWi3 %s", name, value, self.ident
+                )
+                changes[name] = None
+        return replace(reading, **changes) if changes else reading
+
+    def _guard_counters(self, reading: Reading, now: float) -> dict[str, float | None]:
+        previous = self.data.counters if self.data else {}
+        counters: dict[str, float | None] = {}
+        for key, guard in self.guards.items():
+            raw = getattr(reading, COUNTER_SOURCES[key])
+            if raw is not None:
+                self._offer(key, guard, raw, now)
+            divisor = 1000.0 if key in ENERGY_COUNTERS else self.volume_divisors[key]
+            reported = raw is not None or previous.get(key) is not None
+            counters[key] = (
+                round(guard.value / divisor, 3) if guard.value is not None and reported else None
+            )
+        # Rescheduling a delayed save on every message would postpone it for ever.
+        if now >= self._next_save:
+            self._next_save = now + STORAGE_SAVE_DELAY
+            self._store.async_delay_save(self._stored_data, 1)
+        return counters
+
+    def _offer(self, key: str, guard: CounterGuard, raw: float, now: float) -> None:
+        was_holding = guard.holding
+        previous = guard.value
+        verdict = guard.update(raw, now)
+        if verdict is Verdict.HELD:
+            self.held_back[key] += 1
+            if not was_holding and previous is not None:
+                _LOGGER.warning(
+                    "LoWi3 %s: the %s counter went from %s to %s; the value is held back "
+                    "until it is confirmed",
+                    self.ident,
+                    key,
+                    previous,
+                    raw,
+                )
+        elif verdict is Verdict.REPLACED and previous is not None:
+            self.replacements[key] += 1
+            _LOGGER.warning(
+                "LoWi3 %s: the %s counter moved from %s to %s and stayed there; accepted as a "
+                "new meter level",
+                self.ident,
+                key,
+                previous,
+                raw,
+            )
+
+    @callback
+    def _schedule_timeout(self) -> None:
+        if self._cancel_timeout:
+            self._cancel_timeout()
+        self._cancel_timeout = async_call_later(
+            self.hass, self.timeout, self._async_timed_out
+        )
+
+    @callback
+    def _async_timed_out(self, _now: datetime) -> None:
+        self._cancel_timeout = None
+        self._set_unavailable(
+            "no valid message for %s seconds", int(self.timeout.total_seconds())
+        )
+
+    @callback
+    def _async_connection_changed(self, connected: bool) -> None:
+        self.connected = connected
+        if not connected:
+            self._set_unavailable("the MQTT broker is disconnected")
+
+    @callback
+    def _set_unavailable(self, why: str, *args: Any) -> None:
+        if not self._unavailable_logged:
+            _LOGGER.info("LoWi3 %s is unavailable: %s", self.ident, why % args)
+            self._unavailable_logged = True
+        if self.last_update_success:
+            self.last_update_success = False
+            self.async_update_listeners()

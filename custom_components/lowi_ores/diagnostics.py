@@ -1,0 +1,67 @@
+"""Diagnostics download: what the dongle sends and what the integration made of it."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.core import HomeAssistant
+
+from .const import CONF_IDENT
+from .coordinator import LowiConfigEntry
+
+# The ident is the dongle's MAC address; names are the owner's own words.
+TO_REDACT = {CONF_IDENT, "name", "title", "unique_id", "topic"}
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: LowiConfigEntry
+) -> dict[str, Any]:
+    """Return diagnostics for a config entry."""
+    coordinator = entry.runtime_data
+    data = coordinator.data
+    return async_redact_data(
+        {
+            "entry": {
+                "title": entry.title,
+                "unique_id": entry.unique_id,
+                "data": dict(entry.data),
+                "options": dict(entry.options),
+            },
+            "topic": coordinator.topic,
+            "available": coordinator.last_update_success,
+            "broker_connected": coordinator.connected,
+            "timeout_seconds": coordinator.timeout.total_seconds(),
+            "last_message": None
+            if data is None
+            else {
+                "received": data.received.isoformat(),
+                "reading": asdict(data.reading),
+                "counters": data.counters,
+                "current_amperes": data.current,
+                "tariff": data.tariff,
+            },
+            "current_scale": {
+                "setting": coordinator.current_setting,
+                "in_use": coordinator.current_scale,
+                "automatic_estimate": coordinator.current_estimator.scale,
+                "votes": coordinator.current_estimator.votes,
+            },
+            "counter_guards": {
+                key: {
+                    "accepted_value_as_sent": guard.value,
+                    "holding_back": guard.holding,
+                    "messages_held_back": coordinator.held_back[key],
+                    "replacements_accepted": coordinator.replacements[key],
+                }
+                for key, guard in coordinator.guards.items()
+            },
+            "rejected_messages": {
+                "total": coordinator.rejections.total,
+                "by_reason": dict(coordinator.rejections.reasons),
+                "last_reason": coordinator.rejections.last_reason,
+            },
+        },
+        TO_REDACT,
+    )

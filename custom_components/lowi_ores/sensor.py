@@ -1,0 +1,193 @@
+"""Sensors of a LoWi3: grid power, meter indexes, gas, water, voltage, current, tariff."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final, override
+
+from homeassistant.components.sensor import (
+    DOMAIN as SENSOR_DOMAIN,
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import (
+    EntityCategory,
+    UnitOfElectricCurrent,
+    UnitOfElectricPotential,
+    UnitOfEnergy,
+    UnitOfPower,
+    UnitOfVolume,
+)
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.typing import StateType
+
+from .const import CURRENT_SCALE_CENTI, CURRENT_SCALE_MILLI, DOMAIN
+from .coordinator import TARIFF_DAY, TARIFF_NIGHT, LowiConfigEntry, LowiCoordinator, MeterData
+from .entity import LowiEntity
+
+# Push updates: no polling, no parallel limit needed.
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class LowiSensorEntityDescription(SensorEntityDescription):
+    """A LoWi3 sensor: how to read its value from the meter data."""
+
+    value_fn: Callable[[MeterData], StateType | datetime]
+    # For optional meters (gas, water): created only once the dongle reports them.
+    reported_fn: Callable[[MeterData], bool] | None = None
+
+
+def _power(key: str, value_fn: Callable[[MeterData], float | None]) -> LowiSensorEntityDescription:
+    return LowiSensorEntityDescription(
+        key=key,
+        translation_key=key,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        value_fn=value_fn,
+    )
+
+
+def _energy(
+    key: str,
+    value_fn: Callable[[MeterData], float | None],
+    state_class: SensorStateClass = SensorStateClass.TOTAL_INCREASING,
+) -> LowiSensorEntityDescription:
+    return LowiSensorEntityDescription(
+        key=key,
+        translation_key=key,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=state_class,
+        suggested_display_precision=3,
+        value_fn=value_fn,
+    )
+
+
+def _volume(key: str, device_class: SensorDeviceClass) -> LowiSensorEntityDescription:
+    return LowiSensorEntityDescription(
+        key=key,
+        translation_key=key,
+        native_unit_of_measurement=UnitOfVolume.CUBIC_METERS,
+        device_class=device_class,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        suggested_display_precision=3,
+        value_fn=lambda data: data.counters.get(key.removesuffix("_index")),
+        reported_fn=lambda data: data.counters.get(key.removesuffix("_index")) is not None,
+    )
+
+
+SENSORS: Final[tuple[LowiSensorEntityDescription, ...]] = (
+    _power("import_power", lambda data: data.import_power),
+    _power("export_power", lambda data: data.export_power),
+    _power("net_power", lambda data: data.net_power),
+    _energy("import_index_day", lambda data: data.counters["import_day"]),
+    _energy("import_index_night", lambda data: data.counters["import_night"]),
+    _energy("export_index_day", lambda data: data.counters["export_day"]),
+    _energy("export_index_night", lambda data: data.counters["export_night"]),
+    _energy("import_index_total", lambda data: data.import_total),
+    _energy("export_index_total", lambda data: data.export_total),
+    # Import minus export can fall and go negative: a total, not total_increasing.
+    _energy("net_index", lambda data: data.net_index, SensorStateClass.TOTAL),
+    _volume("gas_index", SensorDeviceClass.GAS),
+    _volume("water_index", SensorDeviceClass.WATER),
+    LowiSensorEntityDescription(
+        key="voltage",
+        translation_key="voltage",
+        native_unit_of_measurement=UnitOfElectricPotential.VOLT,
+        device_class=SensorDeviceClass.VOLTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
+        value_fn=lambda data: data.reading.voltage,
+    ),
+    LowiSensorEntityDescription(
+        key="current",
+        translation_key="current",
+        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
+        device_class=SensorDeviceClass.CURRENT,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=2,
+        value_fn=lambda data: data.current,
+    ),
+    LowiSensorEntityDescription(
+        key="tariff",
+        translation_key="tariff",
+        device_class=SensorDeviceClass.ENUM,
+        options=[TARIFF_DAY, TARIFF_NIGHT],
+        value_fn=lambda data: data.tariff,
+    ),
+    LowiSensorEntityDescription(
+        key="current_scale",
+        translation_key="current_scale",
+        device_class=SensorDeviceClass.ENUM,
+        options=[CURRENT_SCALE_MILLI, CURRENT_SCALE_CENTI],
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda data: data.current_scale,
+    ),
+    LowiSensorEntityDescription(
+        key="last_message",
+        translation_key="last_message",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda data: data.received,
+    ),
+)
+SENSOR_KEYS: Final = frozenset(description.key for description in SENSORS)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: LowiConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the sensors; gas and water once the dongle reports them."""
+    coordinator = entry.runtime_data
+    registry = er.async_get(hass)
+    added: set[str] = set()
+
+    def _wanted(description: LowiSensorEntityDescription) -> bool:
+        if description.reported_fn is None:
+            return True
+        if coordinator.data is not None and description.reported_fn(coordinator.data):
+            return True
+        unique_id = f"{coordinator.ident}_{description.key}"
+        return registry.async_get_entity_id(SENSOR_DOMAIN, DOMAIN, unique_id) is not None
+
+    @callback
+    def _add_new() -> None:
+        new = [d for d in SENSORS if d.key not in added and _wanted(d)]
+        if new:
+            added.update(d.key for d in new)
+            async_add_entities(LowiSensor(coordinator, d) for d in new)
+
+    _add_new()
+    entry.async_on_unload(coordinator.async_add_listener(_add_new))
+
+
+class LowiSensor(LowiEntity, SensorEntity):
+    """A sensor of a LoWi3 dongle."""
+
+    entity_description: LowiSensorEntityDescription
+
+    def __init__(
+        self, coordinator: LowiCoordinator, description: LowiSensorEntityDescription
+    ) -> None:
+        """Initialize the sensor."""
+        super().__init__(coordinator, description)
+
+    @property
+    @override
+    def native_value(self) -> StateType | datetime:
+        """Return the value from the last valid message."""
+        if (data := self.coordinator.data) is None:
+            return None
+        return self.entity_description.value_fn(data)

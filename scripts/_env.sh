@@ -1,0 +1,66 @@
+# shellcheck shell=bash
+# Shared by scripts/setup, scripts/test and .ci/run: where the Python 3.14 test environment lives
+# and how to run a command in it. Sourced, never executed.
+
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PYTHON_VERSION=3.14
+# Outside the repository, so that a fresh clone on the same machine reuses it.
+CACHE_DIR=${LOWI_ORES_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/lowi_ores}
+ROOTFS="$CACHE_DIR/rootfs-sid"
+LOCAL_VENV="$CACHE_DIR/venv-py$PYTHON_VERSION"
+
+log() { printf '[lowi_ores] %s\n' "$*" >&2; }
+
+# "local" when this machine has python3.14, else "chroot" (a Debian sid root that ships it).
+env_mode() {
+  if [ -n "${LOWI_ORES_FORCE_CHROOT:-}" ]; then echo chroot; return; fi
+  if command -v "python$PYTHON_VERSION" >/dev/null 2>&1; then echo local; else echo chroot; fi
+}
+
+# The Debian mirror this machine's apt already uses, so no host is named here.
+debian_mirror() {
+  local uri
+  uri=$(grep -hE '^(URIs:|deb )' /etc/apt/sources.list /etc/apt/sources.list.d/*.sources \
+          /etc/apt/sources.list.d/*.list 2>/dev/null \
+        | grep -E '/debian/?( |$)' | grep -v security | head -n1 \
+        | sed -E 's/^URIs:[[:space:]]*//; s/^deb[[:space:]]+(\[[^]]*\][[:space:]]+)?//; s/[[:space:]].*$//')
+  printf '%s\n' "${uri:-}"
+}
+
+# Copy the work tree (not .git, not caches) into the chroot at /src.
+sync_into_rootfs() {
+  rm -rf "$ROOTFS/src"
+  mkdir -p "$ROOTFS/src"
+  tar -C "$REPO_ROOT" --exclude=./.git --exclude='__pycache__' --exclude=.mypy_cache \
+      --exclude=.ruff_cache --exclude=.pytest_cache --exclude=.hypothesis --exclude=.coverage \
+      -cf - . | tar -C "$ROOTFS/src" -xf -
+}
+
+# Run a shell command line in the test environment, from the repository's root.
+run_in_env() {
+  if [ "$(env_mode)" = local ]; then
+    (cd "$REPO_ROOT" && PATH="$LOCAL_VENV/bin:$PATH" VIRTUAL_ENV="$LOCAL_VENV" bash -c "$1")
+  else
+    sync_into_rootfs
+    mount_proc
+    env -i HOME=/root PATH=/opt/venv/bin:/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 \
+        CI="${CI:-}" TERM="${TERM:-dumb}" VIRTUAL_ENV=/opt/venv \
+        LOWI_ORES_DB_HOST="${LOWI_ORES_DB_HOST:-127.0.0.1}" \
+        "$(chroot_bin)" "$ROOTFS" /bin/bash -c "cd /src && $1"
+  fi
+}
+
+chroot_bin() { command -v chroot 2>/dev/null || echo /usr/sbin/chroot; }
+
+# A fresh proc filesystem inside the root (psutil, used by mypy and Home Assistant, reads it).
+# Never a bind mount of the host's; unmounted when the calling script exits.
+mount_proc() {
+  mkdir -p "$ROOTFS/proc"
+  if ! mountpoint -q "$ROOTFS/proc"; then
+    mount -t proc proc "$ROOTFS/proc"
+    trap 'umount_proc' EXIT
+  fi
+}
+umount_proc() {
+  if mountpoint -q "$ROOTFS/proc" 2>/dev/null; then umount -l "$ROOTFS/proc" || true; fi
+}

@@ -1,0 +1,154 @@
+"""Tests of the counter guard: what reaches the meter-index sensors, and so the statistics."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings, strategies as st
+
+from custom_components.lowi_ores.counter_guard import CounterGuard, CounterLimits, Verdict
+
+# An electricity counter in Wh: at most 60 kW, doubled, plus 100 Wh.
+LIMITS = CounterLimits(max_rate=60_000, margin=100)
+
+
+def confirmed(value: float = 1_000_000, time: float = 0) -> CounterGuard:
+    """Return a guard that accepted value at time."""
+    guard = CounterGuard(LIMITS)
+    for step in range(3):
+        guard.update(value, time + step)
+    assert guard.value == value
+    return guard
+
+
+def test_first_value_needs_confirmation() -> None:
+    """A glitch at start-up cannot become the baseline."""
+    guard = CounterGuard(LIMITS)
+    assert guard.update(1000, 0) is Verdict.HELD
+    assert guard.value is None
+    assert guard.update(1001, 10) is Verdict.HELD
+    assert guard.update(1002, 20) is Verdict.REPLACED
+    assert guard.value == 1002
+
+
+def test_start_up_glitch_is_never_the_baseline() -> None:
+    """A zero, then the real counter: the real counter needs its own confirmations."""
+    guard = CounterGuard(LIMITS)
+    guard.update(0, 0)
+    guard.update(5_000_000, 10)
+    assert guard.value is None
+    guard.update(5_000_010, 20)
+    assert guard.update(5_000_020, 30) is Verdict.REPLACED
+    assert guard.value == 5_000_020
+
+
+def test_normal_growth_is_accepted() -> None:
+    """Growth within the physical bound, and standing still, are accepted."""
+    guard = confirmed()
+    assert guard.update(1_000_000, 12) is Verdict.ACCEPTED
+    # 10 kW for 10 s is 27.8 Wh.
+    assert guard.update(1_000_028, 22) is Verdict.ACCEPTED
+    assert guard.value == 1_000_028
+
+
+def test_drop_to_zero_for_one_message_is_held() -> None:
+    """The classic glitch: zero for one message, then the counter again."""
+    guard = confirmed()
+    assert guard.update(0, 10) is Verdict.HELD
+    assert guard.value == 1_000_000
+    assert guard.holding
+    assert guard.update(1_000_010, 20) is Verdict.ACCEPTED
+    assert not guard.holding
+
+
+def test_zero_never_replaces_a_counter() -> None:
+    """However long the zeros last."""
+    guard = confirmed()
+    for step in range(1, 20):
+        assert guard.update(0, step * 10) is Verdict.HELD
+    assert guard.value == 1_000_000
+
+
+def test_backwards_is_held() -> None:
+    """A counter never runs backwards."""
+    guard = confirmed()
+    assert guard.update(999_999, 10) is Verdict.HELD
+    assert guard.value == 1_000_000
+
+
+def test_impossible_jump_is_held() -> None:
+    """More than 2 x 60 kW over the elapsed time, plus the margin, is held back."""
+    guard = confirmed(time=0)
+    # 10 s after the last accepted value (at t=2): bound is 120 kW x 10 s = 333 Wh + 100 Wh.
+    assert guard.update(1_000_000 + 433, 12) is Verdict.ACCEPTED
+    guard = confirmed(time=0)
+    assert guard.update(1_000_000 + 434, 12) is Verdict.HELD
+    assert guard.update(1_000_000 + 10_000_000, 22) is Verdict.HELD
+    assert guard.update(1_000_050, 32) is Verdict.ACCEPTED
+
+
+def test_long_silence_allows_a_large_step() -> None:
+    """After a day without messages, a day's worth of energy is plausible."""
+    guard = confirmed(time=0)
+    assert guard.update(1_000_000 + 200_000, 2 + 86_400) is Verdict.ACCEPTED
+
+
+def test_meter_replacement_is_accepted_after_confirmations() -> None:
+    """A new, lower level that stays consistent is a new meter."""
+    guard = confirmed()
+    assert guard.update(120, 10) is Verdict.HELD
+    assert guard.update(121, 20) is Verdict.HELD
+    assert guard.value == 1_000_000
+    assert guard.update(125, 30) is Verdict.REPLACED
+    assert guard.value == 125
+    assert guard.update(130, 40) is Verdict.ACCEPTED
+
+
+def test_inconsistent_candidates_restart_the_count() -> None:
+    """Candidates must agree with each other, not just disagree with the accepted value."""
+    guard = confirmed()
+    guard.update(500, 10)
+    guard.update(400, 20)  # backwards from the candidate: a new candidate series
+    guard.update(401, 30)
+    assert guard.value == 1_000_000
+    assert guard.update(402, 40) is Verdict.REPLACED
+
+
+def test_restore() -> None:
+    """The state survives a restart; malformed stored data is ignored."""
+    guard = confirmed(time=100)
+    restored = CounterGuard(LIMITS)
+    restored.restore(guard.as_dict())
+    assert restored.value == guard.value
+    assert restored.update(1_000_001, 200) is Verdict.ACCEPTED
+    for bad in (None, [], {"value": "x", "time": 1}, {"value": -1, "time": 1}, {"value": True, "time": 1},
+                {"value": float("nan"), "time": 1}, {"value": 1, "time": float("inf")}):  # fmt: skip
+        empty = CounterGuard(LIMITS)
+        empty.restore(bad)
+        assert empty.value is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.floats(min_value=0, max_value=1e9, allow_nan=False), st.floats(0.1, 3600)),
+        max_size=40,
+    )
+)
+def test_accepted_values_never_fall_except_by_confirmed_replacement(
+    steps: list[tuple[float, float]],
+) -> None:
+    """Whatever arrives, every accepted step is plausible or a confirmed replacement."""
+    guard = confirmed(value=1000, time=0)
+    now = 2.0
+    for value, delay in steps:
+        now += delay
+        before, before_time = guard.value, guard.time
+        verdict = guard.update(value, now)
+        assert before is not None
+        assert before_time is not None
+        if verdict is Verdict.ACCEPTED:
+            assert LIMITS.allows(before, before_time, value, now)
+        elif verdict is Verdict.HELD:
+            assert guard.value == before
+        else:
+            assert value != 0 or before == 0
+        assert guard.value is not None
