@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import AsyncGenerator, Generator
+from datetime import timedelta
 import json
 from typing import Any
 from unittest.mock import PropertyMock, patch
@@ -20,6 +21,7 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.lowi_ores.const import CONF_IDENT, DOMAIN
 from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
 
 IDENT = "3494546c709b"
 TOPIC = f"{IDENT}/PUB/CH0"
@@ -54,6 +56,16 @@ def make_payload(**changes: Any) -> str:
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Load custom_components/ in every test."""
+
+
+@pytest.fixture(autouse=True)
+async def end_mqtt_client_loop(request: pytest.FixtureRequest) -> AsyncGenerator[None]:
+    """Let the mocked MQTT client's 1-second loop timer run out before teardown checks timers."""
+    yield
+    if "mqtt_mock" in request.fixturenames:
+        hass: HomeAssistant = request.getfixturevalue("hass")
+        async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=2))
+        await hass.async_block_till_done()
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from unittest.mock import patch
 
+from freezegun.api import FrozenDateTimeFactory
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
 from syrupy.assertion import SnapshotAssertion
@@ -25,8 +26,10 @@ async def test_all_entities(
     entity_registry: er.EntityRegistry,
     snapshot: SnapshotAssertion,
     dongle: Dongle,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     """Every entity's state and registry entry, after a full CH0 message."""
+    freezer.move_to("2026-03-01T11:59:30+00:00")
     mock_config_entry.add_to_hass(hass)
     with patch("custom_components.lowi_ores.PLATFORMS", [Platform.SENSOR]):
         assert await hass.config_entries.async_setup(mock_config_entry.entry_id)

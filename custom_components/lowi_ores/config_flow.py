@@ -155,9 +155,8 @@ class LowiConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Wait, with a progress spinner, for a valid message on the dongle's topic."""
         if self._wait_task is None:
-            self._wait_task = self.hass.async_create_task(
-                self._async_first_reading(METER_TOPIC_FORMAT.format(ident=self._ident)),
-                eager_start=False,
+            self._wait_task = await self._async_start_waiting(
+                METER_TOPIC_FORMAT.format(ident=self._ident)
             )
         if not self._wait_task.done():
             return self.async_show_progress(
@@ -175,7 +174,8 @@ class LowiConfigFlow(ConfigFlow, domain=DOMAIN):
             return self.async_show_progress_done(next_step_id="no_message")
         return self.async_show_progress_done(next_step_id="finish")
 
-    async def _async_first_reading(self, topic: str) -> Reading | None:
+    async def _async_start_waiting(self, topic: str) -> asyncio.Task[Reading | None]:
+        """Subscribe now, then wait in a task for the first valid reading."""
         received: asyncio.Future[Reading] = self.hass.loop.create_future()
 
         @callback
@@ -186,13 +186,17 @@ class LowiConfigFlow(ConfigFlow, domain=DOMAIN):
                 received.set_result(result)
 
         unsubscribe = await mqtt.async_subscribe(self.hass, topic, _message, encoding=None)
-        try:
-            async with asyncio.timeout(SETUP_WAIT_SECONDS):
-                return await received
-        except TimeoutError:
-            return None
-        finally:
-            unsubscribe()
+
+        async def _wait() -> Reading | None:
+            try:
+                async with asyncio.timeout(SETUP_WAIT_SECONDS):
+                    return await received
+            except TimeoutError:
+                return None
+            finally:
+                unsubscribe()
+
+        return self.hass.async_create_task(_wait(), eager_start=False)
 
     async def async_step_no_message(
         self, user_input: dict[str, Any] | None = None

@@ -194,7 +194,7 @@ class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
         self._unsubscribe: CALLBACK_TYPE | None = None
         self._cancel_timeout: CALLBACK_TYPE | None = None
         self._unavailable_logged = False
-        self._next_save = 0.0
+        self._save_pending = False
 
     async def async_start(self) -> None:
         """Restore the guards, subscribe, and start watching for silence."""
@@ -220,6 +220,7 @@ class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
         await self._store.async_save(self._stored_data())
 
     def _stored_data(self) -> dict[str, Any]:
+        self._save_pending = False
         return {"guards": {key: guard.as_dict() for key, guard in self.guards.items()}}
 
     @property
@@ -294,10 +295,11 @@ class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
             counters[key] = (
                 round(guard.value / divisor, 3) if guard.value is not None and reported else None
             )
-        # Rescheduling a delayed save on every message would postpone it for ever.
-        if now >= self._next_save:
-            self._next_save = now + STORAGE_SAVE_DELAY
-            self._store.async_delay_save(self._stored_data, 1)
+        # Rescheduling a delayed save on every message would postpone it for ever: one pending
+        # save at a time, which writes the guards as they are when it runs.
+        if not self._save_pending and any(g.value is not None for g in self.guards.values()):
+            self._save_pending = True
+            self._store.async_delay_save(self._stored_data, STORAGE_SAVE_DELAY)
         return counters
 
     def _offer(self, key: str, guard: CounterGuard, raw: float, now: float) -> None:
