@@ -13,7 +13,7 @@ from custom_components.lowi_ores.const import (
     CONF_CURRENT_SCALE,
     CONF_GAS_UNIT,
     CONF_IDENT,
-    CONF_TARIFF_DAY_CODE,
+    CONF_TARIFF_CODES,
     CONF_TIMEOUT,
     CONF_WATER_UNIT,
     DOMAIN,
@@ -192,7 +192,9 @@ async def test_reconfigure(
 async def test_reconfigure_errors(hass: HomeAssistant, mock_config_entry: MockConfigEntry) -> None:
     """Invalid ident, silence, and another entry's ident."""
     mock_config_entry.add_to_hass(hass)
-    other = MockConfigEntry(domain=DOMAIN, unique_id="pvpanelendak", data={CONF_IDENT: "pvpanelendak"})
+    other = MockConfigEntry(
+        domain=DOMAIN, unique_id="pvpanelendak", data={CONF_IDENT: "pvpanelendak"}
+    )
     other.add_to_hass(hass)
     result = await mock_config_entry.start_reconfigure_flow(hass)
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_IDENT: "a b"})
@@ -223,7 +225,7 @@ async def test_options(hass: HomeAssistant, init_integration: MockConfigEntry) -
     new_options = {
         CONF_TIMEOUT: 90.0,
         CONF_CURRENT_SCALE: "centiampere",
-        CONF_TARIFF_DAY_CODE: "0",
+        CONF_TARIFF_CODES: "0_day_1_night",
         CONF_GAS_UNIT: "m3",
         CONF_WATER_UNIT: "m3",
     }

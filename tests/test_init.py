@@ -161,7 +161,9 @@ async def test_invalid_payloads_are_skipped_and_logged_once(
     assert hass.states.get(INDEX).state == "1234.567"
     warnings = _integration_warnings(caplog)
     assert len(warnings) == 1
-    assert "Skipped an invalid message on 3494546c709b/PUB/CH0: empty payload" in warnings[0].message
+    assert (
+        "Skipped an invalid message on 3494546c709b/PUB/CH0: empty payload" in warnings[0].message
+    )
     assert init_integration.runtime_data.rejections.total == len(bad)
     # A valid message ends the series: the next bad one is a warning again.
     await dongle.send(make_payload())
@@ -174,7 +176,8 @@ def _integration_warnings(caplog: pytest.LogCaptureFixture) -> list[logging.LogR
     return [
         record
         for record in caplog.records
-        if record.name.startswith("custom_components.lowi_ores") and record.levelno == logging.WARNING
+        if record.name.startswith("custom_components.lowi_ores")
+        and record.levelno == logging.WARNING
     ]
 
 
@@ -249,12 +252,18 @@ async def test_new_ident_moves_entities_and_device(
     mock_config_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await dongle.send_confirmed(make_payload())
-    entity_ids = {e.entity_id for e in er.async_entries_for_config_entry(entity_registry, mock_config_entry.entry_id)}
+    entity_ids = {
+        e.entity_id
+        for e in er.async_entries_for_config_entry(entity_registry, mock_config_entry.entry_id)
+    }
     assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
 
     new_ident = "244cab25438c"
     hass.config_entries.async_update_entry(
-        mock_config_entry, unique_id=new_ident, data={CONF_IDENT: new_ident}, title=f"LoWi3 {new_ident}"
+        mock_config_entry,
+        unique_id=new_ident,
+        data={CONF_IDENT: new_ident},
+        title=f"LoWi3 {new_ident}",
     )
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()

@@ -69,7 +69,7 @@ def test_missing_and_unknown_fields() -> None:
 
 def test_empty_strings_and_null_are_missing() -> None:
     """An empty text or null is an absent value, not zero."""
-    reading = parse_payload(make_payload(CG="", CW=None) .replace('"U": "231.4"', '"U": null'))
+    reading = parse_payload(make_payload(CG="", CW=None).replace('"U": "231.4"', '"U": null'))
     assert isinstance(reading, Reading)
     assert reading.gas_index is None
     assert reading.voltage is None
@@ -187,8 +187,9 @@ json_values = st.recursive(
     | st.integers()
     | st.floats(allow_nan=True, allow_infinity=True)
     | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=5), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=5), children, max_size=4)
+    ),
     max_leaves=20,
 )
 FIELDS = ["PI", "PE", "CIH", "CIL", "CEH", "CEL", "CG", "CW", "U", "I", "T", "P", "REL", "RSSI"]
@@ -215,7 +216,7 @@ number_text = st.one_of(
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.fixed_dictionaries({field: number_text for field in ("PI", "PE", "CIH", "CEL")}))
+@given(st.fixed_dictionaries(dict.fromkeys(("PI", "PE", "CIH", "CEL"), number_text)))
 def test_valid_numbers_round_trip(data: dict[str, Any]) -> None:
     """Every non-negative number, as text or JSON number, reads back as the same value."""
     result = parse_payload(json.dumps(data))

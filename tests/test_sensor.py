@@ -9,7 +9,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.lowi_ores.const import CONF_CURRENT_SCALE, CONF_GAS_UNIT, CONF_TARIFF_DAY_CODE
+from custom_components.lowi_ores.const import CONF_CURRENT_SCALE, CONF_GAS_UNIT, CONF_TARIFF_CODES
 from homeassistant.const import STATE_UNKNOWN, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
@@ -37,7 +37,9 @@ async def test_all_entities(
     await snapshot_platform(hass, entity_registry, snapshot, mock_config_entry.entry_id)
 
 
-async def test_values_and_units(init_integration: MockConfigEntry, hass: HomeAssistant, dongle: Dongle) -> None:
+async def test_values_and_units(
+    init_integration: MockConfigEntry, hass: HomeAssistant, dongle: Dongle
+) -> None:
     """Wh counters become kWh, totals and net values are derived, dm3 become m3."""
     await dongle.send_confirmed(make_payload(PI="0", PE="2500"))
     states = {
@@ -154,9 +156,11 @@ async def test_counter_glitches_never_reach_the_state(
     seen: list[str] = []
     hass.bus.async_listen(
         "state_changed",
-        lambda event: seen.append(event.data["new_state"].state)
-        if event.data["entity_id"] == entity
-        else None,
+        lambda event: (
+            seen.append(event.data["new_state"].state)
+            if event.data["entity_id"] == entity
+            else None
+        ),
     )
     await dongle.send(make_payload(CIH="0"))
     assert "the import_day counter went from 1234567.0 to 0.0" in caplog.text
@@ -192,8 +196,16 @@ async def test_meter_replacement(
     [
         ({}, "5200", "5.2", "1", "day"),
         ({CONF_CURRENT_SCALE: "centiampere"}, "520", "5.2", "1", "day"),
-        ({CONF_CURRENT_SCALE: "milliampere", CONF_TARIFF_DAY_CODE: "0"}, "5200", "5.2", "1", "night"),
-        ({CONF_TARIFF_DAY_CODE: "0"}, "5200", "5.2", "0", "day"),
+        (
+            {CONF_CURRENT_SCALE: "milliampere", CONF_TARIFF_CODES: "0_day_1_night"},
+            "5200",
+            "5.2",
+            "1",
+            "night",
+        ),
+        ({CONF_TARIFF_CODES: "0_day_1_night"}, "5200", "5.2", "0", "day"),
+        ({CONF_TARIFF_CODES: "1_day_2_night"}, "5200", "5.2", "2", "night"),
+        ({CONF_TARIFF_CODES: "1_day_2_night"}, "5200", "5.2", "0", STATE_UNKNOWN),
         ({}, "5200", "5.2", "7", STATE_UNKNOWN),
     ],
 )
@@ -221,9 +233,7 @@ async def test_current_scale_detected(
 ) -> None:
     """In automatic mode, a firmware sending hundredths of an ampere is recognised."""
     entity_registry = er.async_get(hass)
-    entity_registry.async_update_entity(
-        "sensor.lowi3_3494546c709b_current_unit", disabled_by=None
-    )
+    entity_registry.async_update_entity("sensor.lowi3_3494546c709b_current_unit", disabled_by=None)
     for _ in range(12):
         await dongle.send(make_payload(U="230", I="520", PI="1150", PE="0"))
     assert hass.states.get("sensor.lowi3_3494546c709b_current").state == "5.2"

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from homeassistant.components import mqtt
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 
 from .const import CONF_IDENT, DOMAIN
 from .coordinator import LowiConfigEntry, LowiCoordinator, guard_store
-from .discovery import async_forget
+from .discovery import async_forget, async_take_over_discovery
 from .entity import device_info
 from .sensor import SENSOR_KEYS
 
@@ -17,6 +19,9 @@ PLATFORMS: list[Platform] = [Platform.SENSOR]
 
 async def async_setup_entry(hass: HomeAssistant, entry: LowiConfigEntry) -> bool:
     """Set up a LoWi3 from a config entry."""
+    if not await mqtt.async_wait_for_mqtt_client(hass):
+        raise ConfigEntryNotReady(translation_domain=DOMAIN, translation_key="mqtt_not_available")
+    await async_take_over_discovery(hass)
     await _async_follow_ident(hass, entry)
     coordinator = LowiCoordinator(hass, entry)
     await coordinator.async_start()

@@ -31,14 +31,14 @@ from .const import (
     CONF_CURRENT_SCALE,
     CONF_GAS_UNIT,
     CONF_IDENT,
-    CONF_TARIFF_DAY_CODE,
+    CONF_TARIFF_CODES,
     CONF_TIMEOUT,
     CONF_WATER_UNIT,
     CURRENT_SCALE_AUTO,
     CURRENT_SCALE_CENTI,
     CURRENT_SCALE_MILLI,
     DEFAULT_GAS_UNIT,
-    DEFAULT_TARIFF_DAY_CODE,
+    DEFAULT_TARIFF_CODES,
     DEFAULT_TIMEOUT,
     DEFAULT_WATER_UNIT,
     DOMAIN,
@@ -47,6 +47,7 @@ from .const import (
     MIN_TIMEOUT_SECONDS,
     MODEL,
     SETUP_WAIT_SECONDS,
+    TARIFF_CODE_MAPS,
     VOLUME_UNIT_DM3,
     VOLUME_UNIT_M3,
 )
@@ -106,9 +107,7 @@ class LowiConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
     @override
-    async def async_step_user(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Let the user type the dongle's MAC address or ident."""
         if not await mqtt.async_wait_for_mqtt_client(self.hass):
             return self.async_abort(reason="mqtt_not_configured")
@@ -214,9 +213,7 @@ class LowiConfigFlow(ConfigFlow, domain=DOMAIN):
             },
         )
 
-    async def async_step_finish(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
+    async def async_step_finish(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Create or update the entry once a valid message was seen."""
         if self.source == SOURCE_RECONFIGURE:
             return self.async_update_reload_and_abort(
@@ -242,9 +239,7 @@ def _select(options: list[str], key: str) -> SelectSelector:
 class LowiOptionsFlow(OptionsFlowWithReload):
     """Settings where the protocol notes are unsure: the user can correct a wrong guess."""
 
-    async def async_step_init(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Show and save the options."""
         if user_input is not None:
             user_input[CONF_TIMEOUT] = int(user_input[CONF_TIMEOUT])
@@ -271,9 +266,9 @@ class LowiOptionsFlow(OptionsFlowWithReload):
                     CONF_CURRENT_SCALE,
                 ),
                 probatio.Required(
-                    CONF_TARIFF_DAY_CODE,
-                    default=options.get(CONF_TARIFF_DAY_CODE, DEFAULT_TARIFF_DAY_CODE),
-                ): _select(["1", "0"], CONF_TARIFF_DAY_CODE),
+                    CONF_TARIFF_CODES,
+                    default=options.get(CONF_TARIFF_CODES, DEFAULT_TARIFF_CODES),
+                ): _select(list(TARIFF_CODE_MAPS), CONF_TARIFF_CODES),
                 probatio.Required(
                     CONF_GAS_UNIT, default=options.get(CONF_GAS_UNIT, DEFAULT_GAS_UNIT)
                 ): _select([VOLUME_UNIT_DM3, VOLUME_UNIT_M3], "volume_unit"),

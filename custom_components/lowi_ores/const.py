@@ -12,7 +12,7 @@ MODEL: Final = "LoWi3"
 CONF_IDENT: Final = "ident"
 CONF_TIMEOUT: Final = "availability_timeout"
 CONF_CURRENT_SCALE: Final = "current_scale"
-CONF_TARIFF_DAY_CODE: Final = "tariff_day_code"
+CONF_TARIFF_CODES: Final = "tariff_codes"
 CONF_GAS_UNIT: Final = "gas_unit"
 CONF_WATER_UNIT: Final = "water_unit"
 
@@ -44,8 +44,16 @@ VOLUME_DIVISORS: Final = {VOLUME_UNIT_DM3: 1000.0, VOLUME_UNIT_M3: 1.0}
 DEFAULT_GAS_UNIT: Final = VOLUME_UNIT_DM3
 DEFAULT_WATER_UNIT: Final = VOLUME_UNIT_DM3
 
-# Which value of the tariff field "T" means the day (high) tariff. The seed says 1.
-DEFAULT_TARIFF_DAY_CODE: Final = "1"
+# What the values of the tariff field "T" mean. The seed says 1 = day, 0 = night; a firmware that
+# passed on the Belgian P1 numbering would send 1 = day, 2 = night.
+TARIFF_DAY: Final = "day"
+TARIFF_NIGHT: Final = "night"
+TARIFF_CODE_MAPS: Final[dict[str, dict[int, str]]] = {
+    "1_day_0_night": {1: TARIFF_DAY, 0: TARIFF_NIGHT},
+    "0_day_1_night": {0: TARIFF_DAY, 1: TARIFF_NIGHT},
+    "1_day_2_night": {1: TARIFF_DAY, 2: TARIFF_NIGHT},
+}
+DEFAULT_TARIFF_CODES: Final = "1_day_0_night"
 
 # Storage of the counter guard's last accepted values, so a restart keeps the protection.
 STORAGE_VERSION: Final = 1

@@ -20,20 +20,21 @@ from .const import (
     CONF_CURRENT_SCALE,
     CONF_GAS_UNIT,
     CONF_IDENT,
-    CONF_TARIFF_DAY_CODE,
+    CONF_TARIFF_CODES,
     CONF_TIMEOUT,
     CONF_WATER_UNIT,
     CURRENT_DIVISORS,
     CURRENT_SCALE_AUTO,
     DEFAULT_CURRENT_SCALE,
     DEFAULT_GAS_UNIT,
-    DEFAULT_TARIFF_DAY_CODE,
+    DEFAULT_TARIFF_CODES,
     DEFAULT_TIMEOUT,
     DEFAULT_WATER_UNIT,
     DOMAIN,
     METER_TOPIC_FORMAT,
     STORAGE_SAVE_DELAY,
     STORAGE_VERSION,
+    TARIFF_CODE_MAPS,
     VOLUME_DIVISORS,
 )
 from .counter_guard import CounterGuard, CounterLimits, Verdict
@@ -63,8 +64,6 @@ COUNTER_SOURCES: Final = {
     "gas": "gas_index",
     "water": "water_index",
 }
-TARIFF_DAY: Final = "day"
-TARIFF_NIGHT: Final = "night"
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,11 +165,9 @@ class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
         self.ident: str = entry.data[CONF_IDENT]
         self.topic = METER_TOPIC_FORMAT.format(ident=self.ident)
         options = entry.options
-        self.timeout = timedelta(
-            seconds=options.get(CONF_TIMEOUT, DEFAULT_TIMEOUT.total_seconds())
-        )
+        self.timeout = timedelta(seconds=options.get(CONF_TIMEOUT, DEFAULT_TIMEOUT.total_seconds()))
         self.current_setting: str = options.get(CONF_CURRENT_SCALE, CURRENT_SCALE_AUTO)
-        self.tariff_day_code = int(options.get(CONF_TARIFF_DAY_CODE, DEFAULT_TARIFF_DAY_CODE))
+        self.tariff_codes = TARIFF_CODE_MAPS[options.get(CONF_TARIFF_CODES, DEFAULT_TARIFF_CODES)]
         self.volume_divisors = {
             "gas": VOLUME_DIVISORS[options.get(CONF_GAS_UNIT, DEFAULT_GAS_UNIT)],
             "water": VOLUME_DIVISORS[options.get(CONF_WATER_UNIT, DEFAULT_WATER_UNIT)],
@@ -181,7 +178,9 @@ class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
             for key in ENERGY_COUNTERS
         } | {
             key: CounterGuard(
-                CounterLimits(max_rate * self.volume_divisors[key], 0.05 * self.volume_divisors[key])
+                CounterLimits(
+                    max_rate * self.volume_divisors[key], 0.05 * self.volume_divisors[key]
+                )
             )
             for key, max_rate in (("gas", MAX_GAS_FLOW_M3_H), ("water", MAX_WATER_FLOW_M3_H))
         }
@@ -253,9 +252,7 @@ class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
             if reading.current_raw is None
             else round(reading.current_raw / CURRENT_DIVISORS[scale], 3)
         )
-        tariff = None
-        if reading.tariff_code in (0, 1):
-            tariff = TARIFF_DAY if reading.tariff_code == self.tariff_day_code else TARIFF_NIGHT
+        tariff = None if reading.tariff_code is None else self.tariff_codes.get(reading.tariff_code)
         if self._unavailable_logged:
             _LOGGER.info("LoWi3 %s is sending valid messages again", self.ident)
             self._unavailable_logged = False
@@ -332,16 +329,12 @@ class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
     def _schedule_timeout(self) -> None:
         if self._cancel_timeout:
             self._cancel_timeout()
-        self._cancel_timeout = async_call_later(
-            self.hass, self.timeout, self._async_timed_out
-        )
+        self._cancel_timeout = async_call_later(self.hass, self.timeout, self._async_timed_out)
 
     @callback
     def _async_timed_out(self, _now: datetime) -> None:
         self._cancel_timeout = None
-        self._set_unavailable(
-            "no valid message for %s seconds", int(self.timeout.total_seconds())
-        )
+        self._set_unavailable("no valid message for %s seconds", int(self.timeout.total_seconds()))
 
     @callback
     def _async_connection_changed(self, connected: bool) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.components.diagnostics import REDACTED, async_redact_data
 from homeassistant.core import HomeAssistant
 
 from .const import CONF_IDENT
@@ -60,7 +60,11 @@ async def async_get_config_entry_diagnostics(
             "rejected_messages": {
                 "total": coordinator.rejections.total,
                 "by_reason": dict(coordinator.rejections.reasons),
-                "last_reason": coordinator.rejections.last_reason,
+                # A reason can quote the start of a payload, which may hold the ident.
+                "last_reason": (coordinator.rejections.last_reason or "").replace(
+                    coordinator.ident, REDACTED
+                )
+                or None,
             },
         },
         TO_REDACT,

@@ -55,7 +55,9 @@ class DiscoveryListener:
             self.handled.add(ident)
             return
         payload = msg.payload
-        if isinstance(parse_payload(payload if isinstance(payload, (str, bytes)) else b""), Rejected):
+        if isinstance(
+            parse_payload(payload if isinstance(payload, (str, bytes)) else b""), Rejected
+        ):
             return
         self.handled.add(ident)
         discovery_flow.async_create_flow(

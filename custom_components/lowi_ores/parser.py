@@ -53,9 +53,11 @@ class Reading:
     @property
     def is_empty(self) -> bool:
         """Return True when the message carried no measurement at all."""
-        return all(
-            getattr(self, name) is None for name in _NUMERIC_FIELDS.values()
-        ) and self.relay_on is None and self.tariff_code is None
+        return (
+            all(getattr(self, name) is None for name in _NUMERIC_FIELDS.values())
+            and self.relay_on is None
+            and self.tariff_code is None
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +182,7 @@ def _parse(payload: bytes | bytearray | str) -> Reading | Rejected:
         data = json.loads(text, parse_constant=_reject_constant)
     except _FieldError:
         return Rejected("payload contains NaN or Infinity")
-    except (ValueError, RecursionError):
+    except ValueError, RecursionError:
         return Rejected(f"payload is not JSON: {text.strip()[:40]!r}")
     if not isinstance(data, dict):
         return Rejected(f"payload is a JSON {type(data).__name__}, not an object")

@@ -27,8 +27,8 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
-from .const import CURRENT_SCALE_CENTI, CURRENT_SCALE_MILLI, DOMAIN
-from .coordinator import TARIFF_DAY, TARIFF_NIGHT, LowiConfigEntry, LowiCoordinator, MeterData
+from .const import CURRENT_SCALE_CENTI, CURRENT_SCALE_MILLI, DOMAIN, TARIFF_DAY, TARIFF_NIGHT
+from .coordinator import LowiConfigEntry, LowiCoordinator, MeterData
 from .entity import LowiEntity
 
 # Push updates: no polling, no parallel limit needed.
