@@ -1,0 +1,148 @@
+"""The Energy dashboard accepts the sensors, and a glitch never reaches long-term statistics.
+
+These tests run HA's recorder (SQLite in memory) and the energy integration's own validation.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from freezegun.api import FrozenDateTimeFactory
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_mqtt_message
+from pytest_homeassistant_custom_component.components.recorder.common import (
+    async_wait_recording_done,
+    do_adhoc_statistics,
+)
+
+from homeassistant.components.energy import data as energy_data
+from homeassistant.components.energy.validate import async_validate
+from homeassistant.components.recorder import Recorder
+from homeassistant.components.recorder.statistics import statistics_during_period
+from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
+
+from .conftest import TOPIC, make_payload
+
+PREFIX = "sensor.lowi3_3494546c709b_"
+START = datetime(2026, 3, 2, 10, 0, tzinfo=dt_util.UTC)
+
+
+@pytest.fixture
+def mock_recorder_before_hass(recorder_db_url: str) -> None:
+    """Prepare the recorder's database before hass is created (the recorder_mock rule)."""
+
+
+async def _setup(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+async def _publish(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, at: datetime, **fields: str
+) -> None:
+    freezer.move_to(at)
+    async_fire_mqtt_message(hass, TOPIC, make_payload(**fields))
+    await hass.async_block_till_done()
+
+
+@pytest.mark.usefixtures("mqtt_mock")
+async def test_energy_dashboard_accepts_the_sensors(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Grid import/export (day and night pairs and totals), grid power, gas and water: no issue."""
+    assert await async_setup_component(hass, "energy", {})
+    await _setup(hass, mock_config_entry)
+    for minute in range(4):
+        await _publish(hass, freezer, START + timedelta(minutes=minute), PI="800", PE="0")
+    freezer.move_to(START + timedelta(minutes=5, seconds=10))
+    await async_wait_recording_done(hass)
+    do_adhoc_statistics(hass, start=START)
+    await async_wait_recording_done(hass)
+
+    def grid(imported: str, exported: str, **extra: str) -> energy_data.GridSourceType:
+        return {
+            "type": "grid",
+            "stat_energy_from": PREFIX + imported,
+            "stat_energy_to": PREFIX + exported,
+            "stat_cost": None,
+            "entity_energy_price": None,
+            "number_energy_price": None,
+            "stat_compensation": None,
+            "entity_energy_price_export": None,
+            "number_energy_price_export": None,
+            "cost_adjustment_day": 0.0,
+        } | extra  # type: ignore[return-value]
+
+    manager = await energy_data.async_get_manager(hass)
+    await manager.async_update(
+        {
+            "energy_sources": [
+                grid("import_index_day", "export_index_day", stat_rate=PREFIX + "net_power"),
+                grid("import_index_night", "export_index_night"),
+                grid("import_index_total", "export_index_total"),
+                {
+                    "type": "gas",
+                    "stat_energy_from": PREFIX + "gas_index",
+                    "stat_cost": None,
+                    "entity_energy_price": None,
+                    "number_energy_price": None,
+                },
+                {
+                    "type": "water",
+                    "stat_energy_from": PREFIX + "water_index",
+                    "stat_cost": None,
+                    "entity_energy_price": None,
+                    "number_energy_price": None,
+                },
+            ],  # fmt: skip
+            "device_consumption": [],
+        }
+    )
+    validation = (await async_validate(hass)).as_dict()
+    assert validation["energy_sources"] == [[], [], [], [], []]
+
+
+@pytest.mark.usefixtures("mqtt_mock")
+async def test_glitches_never_reach_long_term_statistics(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A fall to zero, an impossible jump and a backwards step, inside 15 minutes of data.
+
+    The import index grows 10 Wh a minute. Statistics must show exactly that growth.
+    """
+    freezer.move_to(START)
+    await _setup(hass, mock_config_entry)
+    glitches = {5: "0", 8: "99999999", 11: "1234000"}
+    for minute in range(15):
+        value = glitches.get(minute, str(1_234_567 + 10 * minute))
+        await _publish(hass, freezer, START + timedelta(minutes=minute, seconds=1), CIH=value)
+    freezer.move_to(START + timedelta(minutes=15, seconds=30))
+    await async_wait_recording_done(hass)
+    for period in range(3):
+        do_adhoc_statistics(hass, start=START + timedelta(minutes=5 * period))
+        await async_wait_recording_done(hass)
+
+    entity_id = PREFIX + "import_index_day"
+    stats = await hass.async_add_executor_job(
+        statistics_during_period,
+        hass,
+        START,
+        START + timedelta(minutes=15),
+        {entity_id},
+        "5minute",
+        None,
+        {"state", "sum"},
+    )
+    rows = stats[entity_id]
+    assert [round(row["state"], 3) for row in rows] == [1234.607, 1234.657, 1234.707]
+    # The first accepted value (minute 2, after its confirmations) to the last (minute 14).
+    assert [round(row["sum"], 3) for row in rows] == [0.02, 0.07, 0.12]
