@@ -100,7 +100,7 @@ async def test_energy_dashboard_accepts_the_sensors(
                     "entity_energy_price": None,
                     "number_energy_price": None,
                 },
-            ],  # fmt: skip
+            ],
             "device_consumption": [],
         }
     )
