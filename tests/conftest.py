@@ -122,6 +122,12 @@ class Dongle:
         async_fire_mqtt_message(self.hass, topic, payload)
         await self.hass.async_block_till_done()
 
+    async def wait(self, seconds: float) -> None:
+        """Let time pass without a message."""
+        self.freezer.tick(seconds)
+        async_fire_time_changed(self.hass)
+        await self.hass.async_block_till_done()
+
     async def send_confirmed(self, payload: str, *, after: float = 10) -> None:
         """Publish a payload as often as the counter guard wants to see a first value."""
         for _ in range(3):

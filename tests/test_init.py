@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 import logging
 from typing import Any
 from unittest.mock import patch
 
-from freezegun.api import FrozenDateTimeFactory
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_mqtt_message,
-    async_fire_time_changed,
 )
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
@@ -63,7 +60,6 @@ async def test_availability_timeout(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
     dongle: Dongle,
-    freezer: FrozenDateTimeFactory,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Without a valid message for the timeout, entities turn unavailable; logged once each way."""
@@ -71,14 +67,10 @@ async def test_availability_timeout(
     await dongle.send_confirmed(make_payload())
     assert hass.states.get(POWER).state == "1200.0"
 
-    freezer.tick(timedelta(seconds=199))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await dongle.wait(199)
     assert hass.states.get(POWER).state == "1200.0"
 
-    freezer.tick(timedelta(seconds=2))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await dongle.wait(2)
     assert hass.states.get(POWER).state == STATE_UNAVAILABLE
     assert hass.states.get(INDEX).state == STATE_UNAVAILABLE
     # Invalid messages do not bring it back, and do not log "unavailable" again.
@@ -93,12 +85,10 @@ async def test_availability_timeout(
 
 
 async def test_unavailable_without_any_message(
-    hass: HomeAssistant, init_integration: MockConfigEntry, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant, init_integration: MockConfigEntry, dongle: Dongle
 ) -> None:
     """A dongle that never publishes after setup also turns unavailable."""
-    freezer.tick(timedelta(seconds=201))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await dongle.wait(201)
     assert hass.states.get(POWER).state == STATE_UNAVAILABLE
 
 
@@ -107,16 +97,13 @@ async def test_configurable_timeout(
     mqtt_mock: MqttMockHAClient,
     mock_config_entry: MockConfigEntry,
     dongle: Dongle,
-    freezer: FrozenDateTimeFactory,
 ) -> None:
     """The timeout option is used."""
     mock_config_entry.add_to_hass(hass)
     hass.config_entries.async_update_entry(mock_config_entry, options={CONF_TIMEOUT: 30})
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await dongle.send_confirmed(make_payload())
-    freezer.tick(timedelta(seconds=31))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await dongle.wait(31)
     assert hass.states.get(POWER).state == STATE_UNAVAILABLE
 
 
@@ -209,7 +196,6 @@ async def test_guard_saved_while_running(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
     dongle: Dongle,
-    freezer: FrozenDateTimeFactory,
     hass_storage: dict[str, Any],
 ) -> None:
     """The guards are saved periodically, not only at unload, and not on every message."""
@@ -278,3 +264,13 @@ async def test_new_ident_moves_entities_and_device(
     for _ in range(3):
         await dongle.send(make_payload(), topic=f"{new_ident}/PUB/CH0")
     assert hass.states.get(POWER).state == "1200.0"
+
+
+async def test_setup_retries_without_mqtt(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """Without HA's MQTT integration, setup is retried later instead of failing."""
+    mock_config_entry.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
+    assert mock_config_entry.reason == "Home Assistant's MQTT integration is not available yet"

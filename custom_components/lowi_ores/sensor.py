@@ -44,16 +44,26 @@ class LowiSensorEntityDescription(SensorEntityDescription):
     reported_fn: Callable[[MeterData], bool] | None = None
 
 
-def _power(key: str, value_fn: Callable[[MeterData], float | None]) -> LowiSensorEntityDescription:
+def _measurement(
+    key: str,
+    unit: str,
+    device_class: SensorDeviceClass,
+    precision: int,
+    value_fn: Callable[[MeterData], float | None],
+) -> LowiSensorEntityDescription:
     return LowiSensorEntityDescription(
         key=key,
         translation_key=key,
-        native_unit_of_measurement=UnitOfPower.WATT,
-        device_class=SensorDeviceClass.POWER,
+        native_unit_of_measurement=unit,
+        device_class=device_class,
         state_class=SensorStateClass.MEASUREMENT,
-        suggested_display_precision=0,
+        suggested_display_precision=precision,
         value_fn=value_fn,
     )
+
+
+def _power(key: str, value_fn: Callable[[MeterData], float | None]) -> LowiSensorEntityDescription:
+    return _measurement(key, UnitOfPower.WATT, SensorDeviceClass.POWER, 0, value_fn)
 
 
 def _energy(
@@ -99,23 +109,19 @@ SENSORS: Final[tuple[LowiSensorEntityDescription, ...]] = (
     _energy("net_index", lambda data: data.net_index, SensorStateClass.TOTAL),
     _volume("gas_index", SensorDeviceClass.GAS),
     _volume("water_index", SensorDeviceClass.WATER),
-    LowiSensorEntityDescription(
-        key="voltage",
-        translation_key="voltage",
-        native_unit_of_measurement=UnitOfElectricPotential.VOLT,
-        device_class=SensorDeviceClass.VOLTAGE,
-        state_class=SensorStateClass.MEASUREMENT,
-        suggested_display_precision=1,
-        value_fn=lambda data: data.reading.voltage,
+    _measurement(
+        "voltage",
+        UnitOfElectricPotential.VOLT,
+        SensorDeviceClass.VOLTAGE,
+        1,
+        lambda data: data.reading.voltage,
     ),
-    LowiSensorEntityDescription(
-        key="current",
-        translation_key="current",
-        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
-        device_class=SensorDeviceClass.CURRENT,
-        state_class=SensorStateClass.MEASUREMENT,
-        suggested_display_precision=2,
-        value_fn=lambda data: data.current,
+    _measurement(
+        "current",
+        UnitOfElectricCurrent.AMPERE,
+        SensorDeviceClass.CURRENT,
+        2,
+        lambda data: data.current,
     ),
     LowiSensorEntityDescription(
         key="tariff",
