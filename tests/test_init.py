@@ -274,3 +274,15 @@ async def test_setup_retries_without_mqtt(
     assert not await hass.config_entries.async_setup(mock_config_entry.entry_id)
     assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
     assert mock_config_entry.reason == "Home Assistant's MQTT integration is not available yet"
+
+
+async def test_disabled_by_default(
+    hass: HomeAssistant, init_integration: MockConfigEntry, entity_registry: er.EntityRegistry
+) -> None:
+    """Voltage, current and the last message time are there, but off until the user wants them."""
+    disabled = {
+        entry.unique_id.removeprefix(f"{IDENT}_")
+        for entry in er.async_entries_for_config_entry(entity_registry, init_integration.entry_id)
+        if entry.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+    }
+    assert disabled == {"voltage", "current", "last_message"}

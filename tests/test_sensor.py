@@ -16,10 +16,10 @@ from homeassistant.helpers import entity_registry as er
 
 from .conftest import Dongle, make_payload
 
-pytestmark = pytest.mark.usefixtures("mqtt_mock")
+# Voltage and current are disabled by default; these tests look at them too.
+pytestmark = pytest.mark.usefixtures("mqtt_mock", "entity_registry_enabled_by_default")
 
 
-@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_all_entities(
     hass: HomeAssistant,
     mock_config_entry: MockConfigEntry,

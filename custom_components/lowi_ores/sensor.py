@@ -50,6 +50,8 @@ def _measurement(
     device_class: SensorDeviceClass,
     precision: int,
     value_fn: Callable[[MeterData], float | None],
+    *,
+    enabled: bool = True,
 ) -> LowiSensorEntityDescription:
     return LowiSensorEntityDescription(
         key=key,
@@ -58,6 +60,7 @@ def _measurement(
         device_class=device_class,
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=precision,
+        entity_registry_enabled_default=enabled,
         value_fn=value_fn,
     )
 
@@ -109,12 +112,15 @@ SENSORS: Final[tuple[LowiSensorEntityDescription, ...]] = (
     _energy("net_index", lambda data: data.net_index, SensorStateClass.TOTAL),
     _volume("gas_index", SensorDeviceClass.GAS),
     _volume("water_index", SensorDeviceClass.WATER),
+    # A new value with every message, rarely wanted: disabled by default, as HA core's P1
+    # integrations do.
     _measurement(
         "voltage",
         UnitOfElectricPotential.VOLT,
         SensorDeviceClass.VOLTAGE,
         1,
         lambda data: data.reading.voltage,
+        enabled=False,
     ),
     _measurement(
         "current",
@@ -122,6 +128,7 @@ SENSORS: Final[tuple[LowiSensorEntityDescription, ...]] = (
         SensorDeviceClass.CURRENT,
         2,
         lambda data: data.current,
+        enabled=False,
     ),
     LowiSensorEntityDescription(
         key="tariff",
