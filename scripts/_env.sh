@@ -3,6 +3,9 @@
 # and how to run a command in it. Sourced, never executed.
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# debootstrap and chroot live in sbin, which a CI environment's PATH may lack.
+export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
+HOME=${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}
 PYTHON_VERSION=3.14
 # Outside the repository, so that a fresh clone on the same machine reuses it.
 CACHE_DIR=${LOWI_ORES_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/lowi_ores}
