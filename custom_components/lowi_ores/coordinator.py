@@ -40,6 +40,7 @@ from .const import (
 from .counter_guard import CounterGuard, CounterLimits, Verdict
 from .current_scale import CurrentScaleEstimator
 from .parser import Reading, Rejected, parse_payload
+from .repairs import async_report_current_scale
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -194,6 +195,7 @@ class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
         self._cancel_timeout: CALLBACK_TYPE | None = None
         self._unavailable_logged = False
         self._save_pending = False
+        self._reported_estimate: str | None = None
 
     async def async_start(self) -> None:
         """Restore the guards, subscribe, and start watching for silence."""
@@ -207,6 +209,11 @@ class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
             mqtt.async_subscribe_connection_status(self.hass, self._async_connection_changed)
         )
         self._schedule_timeout()
+        if self.current_setting == CURRENT_SCALE_AUTO:
+            # The user went back to automatic: nothing left to contradict.
+            async_report_current_scale(
+                self.hass, self.config_entry.entry_id, self.config_entry.title, None, ""
+            )
 
     async def async_stop(self) -> None:
         """Unsubscribe and save the guards."""
@@ -246,6 +253,7 @@ class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
         counters = self._guard_counters(reading, now.timestamp())
         power = sum(p for p in (reading.import_power, reading.export_power) if p is not None)
         self.current_estimator.add(reading.voltage, reading.current_raw, power)
+        self._check_current_setting()
         scale = self.current_scale
         current = (
             None
@@ -268,6 +276,22 @@ class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
                 tariff=tariff,
             )
         )
+
+    @callback
+    def _check_current_setting(self) -> None:
+        """Tell the user when the readings contradict the current unit they chose."""
+        if self.current_setting == CURRENT_SCALE_AUTO:
+            return
+        estimate = self.current_estimator.scale
+        if estimate != self._reported_estimate:
+            self._reported_estimate = estimate
+            async_report_current_scale(
+                self.hass,
+                self.config_entry.entry_id,
+                self.config_entry.title,
+                estimate,
+                self.current_setting,
+            )
 
     def _drop_implausible_power(self, reading: Reading) -> Reading:
         changes: dict[str, None] = {}

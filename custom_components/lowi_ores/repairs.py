@@ -1,0 +1,76 @@
+"""Repairs: when the readings contradict the current unit the user fixed in the options."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.components.repairs import RepairsFlow, RepairsFlowResult
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+
+from .const import CONF_CURRENT_SCALE, DOMAIN
+
+
+def current_scale_issue_id(entry_id: str) -> str:
+    """Return the id of an entry's current-unit issue."""
+    return f"current_scale_{entry_id}"
+
+
+@callback
+def async_report_current_scale(
+    hass: HomeAssistant, entry_id: str, title: str, estimate: str | None, setting: str
+) -> None:
+    """Raise the issue while the estimate contradicts the setting; clear it once they agree."""
+    issue_id = current_scale_issue_id(entry_id)
+    if estimate is None or estimate == setting:
+        ir.async_delete_issue(hass, DOMAIN, issue_id)
+        return
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue_id,
+        is_fixable=True,
+        severity=ir.IssueSeverity.WARNING,
+        # One text per estimate, so that the unit's name is translated too.
+        translation_key=f"current_scale_{estimate}",
+        translation_placeholders={"title": title},
+        data={"entry_id": entry_id, "scale": estimate},
+    )
+
+
+class CurrentScaleRepairFlow(RepairsFlow):
+    """Switch the entry's current unit to the one the readings fit."""
+
+    def __init__(self, entry_id: str, scale: str) -> None:
+        """Initialize with the entry and the estimated unit."""
+        self._entry_id = entry_id
+        self._scale = scale
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> RepairsFlowResult:
+        """Start with the confirmation."""
+        return await self.async_step_confirm()
+
+    async def async_step_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> RepairsFlowResult:
+        """Ask, then change the option and reload the entry."""
+        entry = self.hass.config_entries.async_get_entry(self._entry_id)
+        if entry is None:
+            return self.async_abort(reason="entry_removed")
+        if user_input is None:
+            return self.async_show_form(
+                step_id="confirm", description_placeholders={"title": entry.title}
+            )
+        self.hass.config_entries.async_update_entry(
+            entry, options=entry.options | {CONF_CURRENT_SCALE: self._scale}
+        )
+        await self.hass.config_entries.async_reload(entry.entry_id)
+        return self.async_create_entry(data={})
+
+
+async def async_create_fix_flow(
+    hass: HomeAssistant, issue_id: str, data: dict[str, str | int | float | None] | None
+) -> RepairsFlow:
+    """Create the fix flow of an issue."""
+    data = data or {}
+    return CurrentScaleRepairFlow(str(data.get("entry_id")), str(data.get("scale")))
