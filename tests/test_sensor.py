@@ -17,6 +17,8 @@ from homeassistant.helpers import entity_registry as er
 from .conftest import Dongle, make_payload
 
 # Voltage and current are disabled by default; these tests look at them too.
+INDEX_DAY = "sensor.lowi3_3494546c709b_import_index_day"
+
 pytestmark = pytest.mark.usefixtures("mqtt_mock", "entity_registry_enabled_by_default")
 
 
@@ -151,14 +153,13 @@ async def test_counter_glitches_never_reach_the_state(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Zero for a message, a huge jump, a drop: the index sensors keep the last good value."""
-    entity = "sensor.lowi3_3494546c709b_import_index_day"
     await dongle.send_confirmed(make_payload())
     seen: list[str] = []
     hass.bus.async_listen(
         "state_changed",
         lambda event: (
             seen.append(event.data["new_state"].state)
-            if event.data["entity_id"] == entity
+            if event.data["entity_id"] == INDEX_DAY
             else None
         ),
     )
@@ -181,13 +182,12 @@ async def test_meter_replacement(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A new meter's low index is accepted once it stays consistent."""
-    entity = "sensor.lowi3_3494546c709b_import_index_day"
     await dongle.send_confirmed(make_payload())
     await dongle.send(make_payload(CIH="15"))
     await dongle.send(make_payload(CIH="16"))
-    assert hass.states.get(entity).state == "1234.567"
+    assert hass.states.get(INDEX_DAY).state == "1234.567"
     await dongle.send(make_payload(CIH="17"))
-    assert hass.states.get(entity).state == "0.017"
+    assert hass.states.get(INDEX_DAY).state == "0.017"
     assert "accepted as a new meter level" in caplog.text
 
 
@@ -232,8 +232,6 @@ async def test_current_scale_detected(
     init_integration: MockConfigEntry, hass: HomeAssistant, dongle: Dongle
 ) -> None:
     """In automatic mode, a firmware sending hundredths of an ampere is recognised."""
-    entity_registry = er.async_get(hass)
-    entity_registry.async_update_entity("sensor.lowi3_3494546c709b_current_unit", disabled_by=None)
     for _ in range(12):
         await dongle.send(make_payload(U="230", I="520", PI="1150", PE="0"))
     assert hass.states.get("sensor.lowi3_3494546c709b_current").state == "5.2"
