@@ -143,7 +143,17 @@ async def test_impossible_power_is_dropped(
     """A power no home can draw never reaches the state machine."""
     await dongle.send_confirmed(make_payload(PI="999999"))
     assert hass.states.get("sensor.lowi3_3494546c709b_power_imported").state == STATE_UNKNOWN
-    assert "impossible import_power of 999999.0 W" in caplog.text
+    assert hass.states.get("sensor.lowi3_3494546c709b_import_index_day").state == "1234.567"
+    impossible = [r for r in caplog.records if "impossible power" in r.message]
+    # Three messages: one warning, then debug lines.
+    assert [r.levelname for r in impossible] == ["WARNING", "DEBUG", "DEBUG"]
+    assert "import_power 999999.0 W" in impossible[0].message
+    await dongle.send(make_payload())
+    await dongle.send(make_payload(PE="500000"))
+    impossible = [r for r in caplog.records if "impossible power" in r.message]
+    # A plausible message ends the series: the next impossible one is a warning again.
+    assert [r.levelname for r in impossible] == ["WARNING", "DEBUG", "DEBUG", "WARNING"]
+    assert "export_power 500000.0 W" in impossible[-1].message
 
 
 async def test_counter_glitches_never_reach_the_state(

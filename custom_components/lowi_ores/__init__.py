@@ -6,17 +6,13 @@ from homeassistant.components import mqtt
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryNotReady
-from homeassistant.helpers import (
-    device_registry as dr,
-    entity_registry as er,
-    issue_registry as ir,
-)
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 
 from .const import CONF_IDENT, DOMAIN
 from .coordinator import LowiConfigEntry, LowiCoordinator, guard_store
 from .discovery import async_forget, async_take_over_discovery
 from .entity import device_info
-from .repairs import current_scale_issue_id
+from .repairs import async_clear_current_scale
 from .sensor import SENSOR_KEYS
 
 PLATFORMS: list[Platform] = [Platform.SENSOR]
@@ -49,7 +45,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: LowiConfigEntry) -> boo
 async def async_remove_entry(hass: HomeAssistant, entry: LowiConfigEntry) -> None:
     """Forget the stored counter state; offer the dongle for discovery again."""
     await guard_store(hass, entry).async_remove()
-    ir.async_delete_issue(hass, DOMAIN, current_scale_issue_id(entry.entry_id))
+    async_clear_current_scale(hass, entry.entry_id)
     async_forget(hass, entry.data[CONF_IDENT])
 
 

@@ -179,8 +179,7 @@ class LowiConfigFlow(ConfigFlow, domain=DOMAIN):
 
         @callback
         def _message(msg: mqtt.ReceiveMessage) -> None:
-            payload = msg.payload
-            result = parse_payload(payload if isinstance(payload, (str, bytes)) else b"")
+            result = parse_payload(msg.payload)
             if isinstance(result, Reading) and not received.done():
                 received.set_result(result)
 

@@ -40,7 +40,7 @@ from .const import (
 from .counter_guard import CounterGuard, CounterLimits, Verdict
 from .current_scale import CurrentScaleEstimator
 from .parser import Reading, Rejected, parse_payload
-from .repairs import async_report_current_scale
+from .repairs import async_clear_current_scale, async_report_current_scale
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -196,6 +196,7 @@ class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
         self._unavailable_logged = False
         self._save_pending = False
         self._reported_estimate: str | None = None
+        self._implausible_logged = False
 
     async def async_start(self) -> None:
         """Restore the guards, subscribe, and start watching for silence."""
@@ -211,9 +212,7 @@ class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
         self._schedule_timeout()
         if self.current_setting == CURRENT_SCALE_AUTO:
             # The user went back to automatic: nothing left to contradict.
-            async_report_current_scale(
-                self.hass, self.config_entry.entry_id, self.config_entry.title, None, ""
-            )
+            async_clear_current_scale(self.hass, self.config_entry.entry_id)
 
     async def async_stop(self) -> None:
         """Unsubscribe and save the guards."""
@@ -238,8 +237,7 @@ class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
 
     @callback
     def _async_message_received(self, msg: mqtt.ReceiveMessage) -> None:
-        payload = msg.payload
-        result = parse_payload(payload if isinstance(payload, (bytes, bytearray, str)) else b"")
+        result = parse_payload(msg.payload)
         if isinstance(result, Rejected):
             self.rejections.record(msg.topic, result.reason)
             return
@@ -264,7 +262,6 @@ class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
         if self._unavailable_logged:
             _LOGGER.info("LoWi3 %s is sending valid messages again", self.ident)
             self._unavailable_logged = False
-        self.last_update_success = True
         self._schedule_timeout()
         self.async_set_updated_data(
             MeterData(
@@ -294,15 +291,22 @@ class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
             )
 
     def _drop_implausible_power(self, reading: Reading) -> Reading:
-        changes: dict[str, None] = {}
-        for name in ("import_power", "export_power"):
-            value = getattr(reading, name)
-            if value is not None and value > MAX_PLAUSIBLE_POWER_W:
-                _LOGGER.warning(
-                    "Ignored an impossible %s of %s W from LoWi3 %s", name, value, self.ident
-                )
-                changes[name] = None
-        return replace(reading, **changes) if changes else reading
+        changes: dict[str, None] = {
+            name: None
+            for name in ("import_power", "export_power")
+            if (getattr(reading, name) or 0) > MAX_PLAUSIBLE_POWER_W
+        }
+        if not changes:
+            self._implausible_logged = False
+            return reading
+        (_LOGGER.debug if self._implausible_logged else _LOGGER.warning)(
+            "Ignored an impossible power from LoWi3 %s: %s (further ones are logged at debug "
+            "level until a plausible one arrives)",
+            self.ident,
+            ", ".join(f"{name} {getattr(reading, name)} W" for name in changes),
+        )
+        self._implausible_logged = True
+        return replace(reading, **changes)
 
     def _guard_counters(self, reading: Reading, now: float) -> dict[str, float | None]:
         previous = self.data.counters if self.data else {}
@@ -358,7 +362,7 @@ class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
     @callback
     def _async_timed_out(self, _now: datetime) -> None:
         self._cancel_timeout = None
-        self._set_unavailable("no valid message for %s seconds", int(self.timeout.total_seconds()))
+        self._set_unavailable(f"no valid message for {int(self.timeout.total_seconds())} seconds")
 
     @callback
     def _async_connection_changed(self, connected: bool) -> None:
@@ -367,9 +371,9 @@ class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
             self._set_unavailable("the MQTT broker is disconnected")
 
     @callback
-    def _set_unavailable(self, why: str, *args: Any) -> None:
+    def _set_unavailable(self, why: str) -> None:
         if not self._unavailable_logged:
-            _LOGGER.info("LoWi3 %s is unavailable: %s", self.ident, why % args)
+            _LOGGER.info("LoWi3 %s is unavailable: %s", self.ident, why)
             self._unavailable_logged = True
         if self.last_update_success:
             self.last_update_success = False

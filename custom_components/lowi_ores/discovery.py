@@ -54,10 +54,7 @@ class DiscoveryListener:
         ):
             self.handled.add(ident)
             return
-        payload = msg.payload
-        if isinstance(
-            parse_payload(payload if isinstance(payload, (str, bytes)) else b""), Rejected
-        ):
+        if isinstance(parse_payload(msg.payload), Rejected):
             return
         self.handled.add(ident)
         discovery_flow.async_create_flow(
@@ -66,7 +63,7 @@ class DiscoveryListener:
             {"source": SOURCE_MQTT},
             MqttServiceInfo(
                 topic=msg.topic,
-                payload=payload if isinstance(payload, (str, bytes)) else b"",
+                payload=msg.payload,
                 qos=msg.qos,
                 retain=msg.retain,
                 subscribed_topic=msg.subscribed_topic,

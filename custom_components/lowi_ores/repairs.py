@@ -21,14 +21,13 @@ def async_report_current_scale(
     hass: HomeAssistant, entry_id: str, title: str, estimate: str | None, setting: str
 ) -> None:
     """Raise the issue while the estimate contradicts the setting; clear it once they agree."""
-    issue_id = current_scale_issue_id(entry_id)
     if estimate is None or estimate == setting:
-        ir.async_delete_issue(hass, DOMAIN, issue_id)
+        async_clear_current_scale(hass, entry_id)
         return
     ir.async_create_issue(
         hass,
         DOMAIN,
-        issue_id,
+        current_scale_issue_id(entry_id),
         is_fixable=True,
         severity=ir.IssueSeverity.WARNING,
         # One text per estimate, so that the unit's name is translated too.
@@ -36,6 +35,12 @@ def async_report_current_scale(
         translation_placeholders={"title": title},
         data={"entry_id": entry_id, "scale": estimate},
     )
+
+
+@callback
+def async_clear_current_scale(hass: HomeAssistant, entry_id: str) -> None:
+    """Remove the entry's current-unit issue, if any."""
+    ir.async_delete_issue(hass, DOMAIN, current_scale_issue_id(entry_id))
 
 
 class CurrentScaleRepairFlow(RepairsFlow):

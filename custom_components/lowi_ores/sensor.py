@@ -165,25 +165,35 @@ async def async_setup_entry(
     """Add the sensors; gas and water once the dongle reports them."""
     coordinator = entry.runtime_data
     registry = er.async_get(hass)
-    added: set[str] = set()
 
-    def _wanted(description: LowiSensorEntityDescription) -> bool:
-        if description.reported_fn is None:
-            return True
-        if coordinator.data is not None and description.reported_fn(coordinator.data):
-            return True
+    def _known(description: LowiSensorEntityDescription) -> bool:
+        """Return True for an entity to create now: always-there, or seen in an earlier run."""
         unique_id = f"{coordinator.ident}_{description.key}"
-        return registry.async_get_entity_id(SENSOR_DOMAIN, DOMAIN, unique_id) is not None
+        return (
+            description.reported_fn is None
+            or registry.async_get_entity_id(SENSOR_DOMAIN, DOMAIN, unique_id) is not None
+        )
+
+    async_add_entities(LowiSensor(coordinator, d) for d in SENSORS if _known(d))
+    pending = [d for d in SENSORS if not _known(d)]
+    if not pending:
+        return
 
     @callback
-    def _add_new() -> None:
-        new = [d for d in SENSORS if d.key not in added and _wanted(d)]
-        if new:
-            added.update(d.key for d in new)
-            async_add_entities(LowiSensor(coordinator, d) for d in new)
+    def _add_reported() -> None:
+        data = coordinator.data
+        if data is None:
+            return
+        new = [d for d in pending if d.reported_fn is not None and d.reported_fn(data)]
+        if not new:
+            return
+        async_add_entities(LowiSensor(coordinator, d) for d in new)
+        pending[:] = [d for d in pending if d not in new]
+        if not pending:
+            remove_listener()
 
-    _add_new()
-    entry.async_on_unload(coordinator.async_add_listener(_add_new))
+    remove_listener = coordinator.async_add_listener(_add_reported)
+    entry.async_on_unload(lambda: remove_listener() if pending else None)
 
 
 class LowiSensor(LowiEntity, SensorEntity):
