@@ -6,16 +6,29 @@ from homeassistant.components import mqtt
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryNotReady
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    entity_registry as er,
+)
+from homeassistant.helpers.typing import ConfigType
 
 from .const import CONF_IDENT, DOMAIN
 from .coordinator import LowiConfigEntry, LowiCoordinator, guard_store
 from .discovery import async_forget, async_take_over_discovery
 from .entity import device_info
+from .export.action import async_setup_export
 from .repairs import async_clear_current_scale
 from .sensor import SENSOR_KEYS
 
 PLATFORMS: list[Platform] = [Platform.SENSOR]
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the integration's actions."""
+    async_setup_export(hass)
+    return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: LowiConfigEntry) -> bool:

@@ -58,3 +58,16 @@ DEFAULT_TARIFF_CODES: Final = "1_day_0_night"
 # Storage of the counter guard's last accepted values, so a restart keeps the protection.
 STORAGE_VERSION: Final = 1
 STORAGE_SAVE_DELAY: Final = 60
+
+# The export action.
+SERVICE_EXPORT: Final = "export"
+ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
+ATTR_START: Final = "start"
+ATTR_END: Final = "end"
+ATTR_RESOLUTION: Final = "resolution"
+ATTR_FORMAT: Final = "format"
+ATTR_PATH: Final = "path"
+# Under the configuration directory, which Home Assistant never serves (unlike www/).
+EXPORT_FOLDER: Final = (DOMAIN, "exports")
+EXPORT_URL: Final = "/api/lowi_ores/exports/{token}"
+EXPORT_LINK_VALIDITY: Final = timedelta(hours=24)

@@ -1,0 +1,349 @@
+"""The `lowi_ores.export` action: the meter's history as CSV or XLSX, with a signed download link."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
+from http import HTTPStatus
+from pathlib import Path
+import re
+import secrets
+from typing import Any
+
+from aiohttp import web
+import probatio
+
+from homeassistant.components import persistent_notification
+from homeassistant.components.http.auth import async_sign_path
+from homeassistant.components.sensor import DOMAIN as SENSOR_DOMAIN
+from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT, UnitOfEnergy, UnitOfPower, UnitOfVolume
+from homeassistant.core import (
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import config_validation as cv, entity_registry as er, service
+from homeassistant.helpers.http import KEY_HASS, HomeAssistantView
+from homeassistant.helpers.network import NoURLAvailableError, get_url
+from homeassistant.helpers.recorder import get_instance
+from homeassistant.loader import async_get_integration
+from homeassistant.util import dt as dt_util
+from homeassistant.util.hass_dict import HassKey
+from homeassistant.util.unit_conversion import EnergyConverter, PowerConverter, VolumeConverter
+
+from ..const import (
+    ATTR_CONFIG_ENTRY_ID,
+    ATTR_END,
+    ATTR_FORMAT,
+    ATTR_PATH,
+    ATTR_RESOLUTION,
+    ATTR_START,
+    CONF_IDENT,
+    DOMAIN,
+    EXPORT_FOLDER,
+    EXPORT_LINK_VALIDITY,
+    EXPORT_URL,
+    SERVICE_EXPORT,
+)
+from .intervals import Resolution, ceil_boundary, floor_boundary, last_full_month
+from .labels import labels_for
+from .recorder_job import (
+    ExportRequest,
+    ExportResult,
+    Source,
+    StatesNotAvailableError,
+    UnitNotSupportedError,
+    run_export,
+    unit_factor,
+)
+from .rows import ELECTRICITY_COUNTERS, IMPORT_POWER, Counter
+from .writers import FileFormat
+
+SCHEMA = probatio.Schema(
+    {
+        probatio.Optional(ATTR_CONFIG_ENTRY_ID): cv.string,
+        probatio.Optional(ATTR_START): probatio.Any(cv.string, date),
+        probatio.Optional(ATTR_END): probatio.Any(cv.string, date),
+        probatio.Optional(ATTR_RESOLUTION, default=Resolution.HOUR.value): cv.string,
+        probatio.Optional(ATTR_FORMAT, default=FileFormat.CSV.value): cv.string,
+        probatio.Optional(ATTR_PATH): cv.string,
+    }
+)
+
+DATA_DOWNLOADS: HassKey[dict[str, Download]] = HassKey(f"{DOMAIN}_downloads")
+DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Download:
+    """A file the action wrote, served by the download view until it expires."""
+
+    path: Path
+    expires: datetime
+
+
+@callback
+def async_setup_export(hass: HomeAssistant) -> None:
+    """Register the export action."""
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_EXPORT,
+        _async_export,
+        schema=SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+
+
+def _invalid(key: str, **placeholders: str) -> ServiceValidationError:
+    return ServiceValidationError(
+        translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
+    )
+
+
+def _choice[E: (Resolution, FileFormat)](kind: type[E], value: str, field: str) -> E:
+    try:
+        return kind(value)
+    except ValueError:
+        raise _invalid(
+            "invalid_choice",
+            field=field,
+            value=value,
+            choices=", ".join(member.value for member in kind),
+        ) from None
+
+
+def _moment(value: str | date | None, zone: tzinfo, field: str) -> datetime | date | None:
+    """Read a date (a whole local day) or a date-time (naive ones are local) from the call."""
+    if value is None or isinstance(value, datetime):
+        return value.replace(tzinfo=value.tzinfo or zone) if value else None
+    if isinstance(value, date):
+        return value
+    if DATE_ONLY.match(value.strip()) and (day := dt_util.parse_date(value.strip())):
+        return day
+    if (moment := dt_util.parse_datetime(value.strip())) is None:
+        raise _invalid("invalid_moment", field=field, value=value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+
+
+def _period(call: ServiceCall, resolution: Resolution, zone: tzinfo) -> tuple[datetime, datetime]:
+    """Return the period's first and last boundaries (UTC), aligned on the resolution."""
+    default_start, default_end = last_full_month(dt_util.utcnow(), zone)
+    start = _moment(call.data.get(ATTR_START), zone, ATTR_START)
+    end = _moment(call.data.get(ATTR_END), zone, ATTR_END)
+    if isinstance(start, date) and not isinstance(start, datetime):
+        start = datetime.combine(start, datetime.min.time(), zone)
+    if isinstance(end, date) and not isinstance(end, datetime):
+        # A date as the end means that whole day.
+        end = datetime.combine(end + timedelta(days=1), datetime.min.time(), zone)
+    start = floor_boundary(start or default_start, resolution, zone)
+    now = ceil_boundary(dt_util.utcnow(), resolution, zone)
+    end = min(ceil_boundary(end or default_end, resolution, zone), now)
+    if start >= end:
+        raise _invalid(
+            "empty_period",
+            start=_local_text(start, zone),
+            end=_local_text(end, zone),
+        )
+    return start, end
+
+
+def _local_text(moment: datetime, zone: tzinfo) -> str:
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+SOURCE_UNITS = {
+    **{
+        counter.value: (UnitOfEnergy.KILO_WATT_HOUR, EnergyConverter)
+        for counter in ELECTRICITY_COUNTERS
+    },
+    Counter.GAS.value: (UnitOfVolume.CUBIC_METERS, VolumeConverter),
+    Counter.WATER.value: (UnitOfVolume.CUBIC_METERS, VolumeConverter),
+    IMPORT_POWER: (UnitOfPower.WATT, PowerConverter),
+}
+
+
+def _sources(hass: HomeAssistant, ident: str, resolution: Resolution) -> tuple[Source, ...]:
+    """Return the dongle's sensors the export reads, with their units."""
+    registry = er.async_get(hass)
+    sources: list[Source] = []
+    for key, (unit, converter) in SOURCE_UNITS.items():
+        if key == IMPORT_POWER and resolution is not Resolution.QUARTER_HOUR:
+            continue
+        entity_id = registry.async_get_entity_id(SENSOR_DOMAIN, DOMAIN, f"{ident}_{key}")
+        if entity_id is None:
+            if key in ELECTRICITY_COUNTERS:
+                raise _invalid("no_sensors", ident=ident)
+            continue
+        source = Source(key, entity_id, unit, converter)
+        state = hass.states.get(entity_id)
+        recorded_unit = state.attributes.get(ATTR_UNIT_OF_MEASUREMENT) if state else unit
+        try:
+            factor = unit_factor(source, recorded_unit or unit)
+        except UnitNotSupportedError as err:
+            raise _invalid("unit_not_supported", entity_id=entity_id, unit=str(err.unit)) from err
+        sources.append(Source(key, entity_id, unit, converter, factor))
+    return tuple(sources)
+
+
+def _target(hass: HomeAssistant, requested: str | None, file_name: str, fmt: FileFormat) -> Path:
+    """Where the file goes (blocking: it looks at the file system)."""
+    if requested is None:
+        return Path(hass.config.path(*EXPORT_FOLDER)) / file_name
+    path = Path(requested)
+    if not path.is_absolute():
+        raise _invalid("path_not_absolute", path=requested)
+    if path.is_dir():
+        path /= file_name
+    if path.suffix.lower() != fmt.suffix:
+        raise _invalid("path_wrong_suffix", path=requested, suffix=fmt.suffix)
+    if not hass.config.is_allowed_path(str(path)):
+        raise _invalid("path_not_allowed", path=requested)
+    resolved = path.parent.resolve() / path.name
+    if resolved.is_relative_to(Path(hass.config.path("www")).resolve()):
+        raise _invalid("path_public", path=requested)
+    return resolved
+
+
+async def _async_export(call: ServiceCall) -> ServiceResponse:
+    """Handle the action."""
+    hass = call.hass
+    entry = service.async_get_config_entry(hass, DOMAIN, call.data.get(ATTR_CONFIG_ENTRY_ID))
+    if "recorder" not in hass.config.components:
+        raise _invalid("recorder_not_available")
+    zone = dt_util.get_default_time_zone()
+    resolution = _choice(Resolution, call.data[ATTR_RESOLUTION], ATTR_RESOLUTION)
+    fmt = _choice(FileFormat, call.data[ATTR_FORMAT], ATTR_FORMAT)
+    start, end = _period(call, resolution, zone)
+    ident: str = entry.data[CONF_IDENT]
+    sources = _sources(hass, ident, resolution)
+    labels = labels_for(hass.config.language)
+    last_day = (end - timedelta(microseconds=1)).astimezone(zone).date()
+    file_name = (
+        f"lowi3_{ident}_{resolution.value}_{start.astimezone(zone).date()}_{last_day}{fmt.suffix}"
+    )
+    path = await hass.async_add_executor_job(
+        _target, hass, call.data.get(ATTR_PATH), file_name, fmt
+    )
+    integration = await async_get_integration(hass, DOMAIN)
+    about = (
+        (labels["about_dongle"], f"{entry.title} ({ident})"),
+        (labels["about_period_start"], start.astimezone(zone).isoformat()),
+        (labels["about_period_end"], end.astimezone(zone).isoformat()),
+        (labels["about_resolution"], labels[f"resolution_{resolution.value}"]),
+        (labels["about_time_zone"], str(zone)),
+        (labels["about_generated"], dt_util.now().isoformat(timespec="seconds")),
+        (labels["about_version"], f"lowi_ores {integration.version}"),
+        (
+            labels["about_source"],
+            labels[
+                "source_states" if resolution is Resolution.QUARTER_HOUR else "source_statistics"
+            ],
+        ),
+        (labels["about_note"], labels["note"]),
+    )
+    request = ExportRequest(sources, start, end, resolution, zone, fmt, path, labels, about)
+    try:
+        result = await get_instance(hass).async_add_executor_job(run_export, hass, request)
+    except StatesNotAvailableError as err:
+        if err.earliest is None:
+            raise _invalid("no_states") from err
+        raise _invalid(
+            "states_not_available",
+            earliest=_local_text(dt_util.utc_from_timestamp(err.earliest), zone),
+        ) from err
+    except UnitNotSupportedError as err:
+        raise _invalid("unit_not_supported", entity_id=err.entity_id, unit=str(err.unit)) from err
+    except OSError as err:
+        raise _invalid("write_failed", path=str(path), error=err.strerror or str(err)) from err
+
+    url, expires = _async_offer_download(hass, result.path)
+    response = _response(result, request, url, expires)
+    if not call.return_response:
+        persistent_notification.async_create(
+            hass,
+            labels["notification_message"].format(
+                dongle=entry.title,
+                start=_local_text(start, zone),
+                end=_local_text(end, zone),
+                rows=result.totals.rows,
+                resolution=labels[f"resolution_{resolution.value}"],
+                file_name=result.path.name,
+                url=url,
+                expires=_local_text(expires, zone),
+                path=result.path,
+            ),
+            labels["notification_title"],
+            notification_id=f"{DOMAIN}_export_{entry.entry_id}",
+        )
+        return None
+    return response
+
+
+def _response(
+    result: ExportResult, request: ExportRequest, url: str, expires: datetime
+) -> dict[str, Any]:
+    totals = result.totals
+    summary: dict[str, float] = {
+        "imported_kwh": round(totals.imported, 3),
+        "exported_kwh": round(totals.exported, 3),
+        "net_kwh": round(totals.net, 3) + 0.0,
+    }
+    for counter in (Counter.GAS, Counter.WATER):
+        if (used := totals.usage.get(counter)) is not None:
+            summary[f"{counter.value.removesuffix('_index')}_m3"] = round(used, 3)
+    return {
+        "path": str(result.path),
+        "url": url,
+        "url_expires": expires.isoformat(),
+        "rows": totals.rows,
+        "rows_without_data": totals.rows_without_data,
+        "start": request.start.astimezone(request.zone).isoformat(),
+        "end": request.end.astimezone(request.zone).isoformat(),
+        "resolution": request.resolution.value,
+        "format": request.file_format.value,
+        "totals": summary,
+    }
+
+
+@callback
+def _async_offer_download(hass: HomeAssistant, path: Path) -> tuple[str, datetime]:
+    """Make a file downloadable through a signed link that expires."""
+    downloads = hass.data.get(DATA_DOWNLOADS)
+    if downloads is None:
+        downloads = hass.data[DATA_DOWNLOADS] = {}
+        hass.http.register_view(ExportDownloadView())
+    now = dt_util.utcnow()
+    for token in [token for token, item in downloads.items() if item.expires <= now]:
+        del downloads[token]
+    token = secrets.token_urlsafe(24)
+    expires = now + EXPORT_LINK_VALIDITY
+    downloads[token] = Download(path, expires)
+    signed = async_sign_path(hass, EXPORT_URL.format(token=token), EXPORT_LINK_VALIDITY)
+    try:
+        return f"{get_url(hass)}{signed}", expires
+    except NoURLAvailableError:
+        return signed, expires
+
+
+class ExportDownloadView(HomeAssistantView):
+    """Serve a file the export action wrote: signed link (or login) required, until it expires."""
+
+    url = EXPORT_URL.replace("{token}", "{token:[A-Za-z0-9_-]+}")
+    name = f"api:{DOMAIN}:export"
+    requires_auth = True
+
+    async def get(self, request: web.Request, token: str) -> web.StreamResponse:
+        """Return the file as an attachment, or 404."""
+        hass: HomeAssistant = request.app[KEY_HASS]
+        download = hass.data.get(DATA_DOWNLOADS, {}).get(token)
+        if download is None or download.expires <= dt_util.utcnow():
+            return web.Response(status=HTTPStatus.NOT_FOUND)
+        if not await hass.async_add_executor_job(download.path.is_file):
+            return web.Response(status=HTTPStatus.NOT_FOUND)
+        return web.FileResponse(
+            download.path,
+            headers={"Content-Disposition": f'attachment; filename="{download.path.name}"'},
+        )

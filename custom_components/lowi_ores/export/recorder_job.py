@@ -1,0 +1,302 @@
+"""Read the meter's history from Home Assistant's recorder and write the export file.
+
+Runs in the recorder's executor (`run_export`): one read-only session, rows streamed from the
+database through the row builder into the file writer, so memory does not grow with the number
+of rows. Works on SQLite, MariaDB/MySQL and PostgreSQL: plain SQLAlchemy queries on the
+recorder's own tables and indexes (metadata id, then time).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from itertools import chain
+import os
+from pathlib import Path
+import tempfile
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select
+
+from homeassistant.components.recorder.db_schema import States, Statistics
+from homeassistant.components.recorder.statistics import get_metadata_with_session
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.recorder import get_instance, session_scope
+from homeassistant.util.unit_conversion import BaseUnitConverter
+
+from .intervals import Resolution, boundaries
+from .rows import (
+    ELECTRICITY_COUNTERS,
+    IMPORT_POWER,
+    Counter,
+    Row,
+    Totals,
+    parse_number,
+    rows_from_states,
+    rows_from_statistics,
+)
+from .writers import (
+    Column,
+    CsvWriter,
+    ExcelCsvWriter,
+    ExportWriter,
+    FileFormat,
+    XlsxWriter,
+    columns_for,
+)
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from homeassistant.core import HomeAssistant
+
+# Rows fetched from the database per round trip.
+BATCH = 5000
+HOUR = 3600.0
+
+
+class StatesNotAvailableError(Exception):
+    """The recorded states do not reach back to the start of the period."""
+
+    def __init__(self, earliest: float | None) -> None:
+        """Remember the earliest recorded state (a timestamp), if there is any."""
+        super().__init__(earliest)
+        self.earliest = earliest
+
+
+class UnitNotSupportedError(Exception):
+    """A sensor's recorded unit cannot be converted to the export's."""
+
+    def __init__(self, entity_id: str, unit: str | None) -> None:
+        """Remember which sensor and unit."""
+        super().__init__(entity_id, unit)
+        self.entity_id = entity_id
+        self.unit = unit
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A sensor the export reads, the export's unit for it, and the factor from its states'."""
+
+    key: str  # a Counter's value or IMPORT_POWER
+    entity_id: str
+    unit: str
+    converter: type[BaseUnitConverter]
+    factor: float = 1.0
+
+
+def unit_factor(source: Source, unit: str | None) -> float:
+    """Return the factor from a recorded unit to the export's unit for a source."""
+    try:
+        return source.converter.converter_factory(unit, source.unit)(1.0)
+    except HomeAssistantError as err:
+        raise UnitNotSupportedError(source.entity_id, unit) from err
+
+
+@dataclass(frozen=True, slots=True)
+class ExportRequest:
+    """Everything the executor job needs; built on the event loop."""
+
+    sources: tuple[Source, ...]
+    start: datetime  # a boundary, UTC
+    end: datetime  # a boundary, UTC, after start
+    resolution: Resolution
+    zone: tzinfo
+    file_format: FileFormat
+    path: Path
+    labels: dict[str, str]
+    about: tuple[tuple[str, str], ...]
+
+    @property
+    def counters(self) -> tuple[Counter, ...]:
+        """The counters this export reads, electricity first."""
+        return tuple(Counter(source.key) for source in self.sources if source.key != IMPORT_POWER)
+
+
+@dataclass(frozen=True, slots=True)
+class ExportResult:
+    """What was written."""
+
+    path: Path
+    totals: Totals
+
+
+def run_export(hass: HomeAssistant, request: ExportRequest) -> ExportResult:
+    """Query and write the whole export (blocking; in the recorder's executor).
+
+    The file appears under its final name only when it is complete.
+    """
+    with session_scope(hass=hass, read_only=True) as session:
+        rows = (
+            _rows_from_states(hass, session, request)
+            if request.resolution is Resolution.QUARTER_HOUR
+            else _rows_from_statistics(hass, session, request)
+        )
+        # Fail (no data at the start) before any file is created.
+        first = next(rows, None)
+        return _write(request, first, rows)
+
+
+def _write(request: ExportRequest, first: Row | None, rows: Iterator[Row]) -> ExportResult:
+    totals = Totals()
+    columns = columns_for(request.counters, request.resolution)
+    request.path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(
+        prefix=".lowi_ores-", suffix=request.path.suffix, dir=request.path.parent
+    )
+    os.close(handle)
+    try:
+        _write_file(
+            Path(temporary), request, columns, chain((first,) if first else (), rows), totals
+        )
+        Path(temporary).replace(request.path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return ExportResult(request.path, totals)
+
+
+def _write_file(
+    path: Path,
+    request: ExportRequest,
+    columns: Sequence[Column],
+    rows: Iterable[Row],
+    totals: Totals,
+) -> None:
+    def feed(writer: ExportWriter) -> None:
+        for row in rows:
+            writer.write(row)
+            totals.add(row)
+
+    def about() -> list[tuple[str, str]]:
+        labels = request.labels
+        return [
+            *request.about,
+            (labels["about_rows"], str(totals.rows)),
+            (labels["about_rows_without_data"], str(totals.rows_without_data)),
+        ]
+
+    if request.file_format is FileFormat.XLSX:
+        xlsx = XlsxWriter(path, columns, request.zone, request.labels)
+        feed(xlsx)
+        xlsx.close(about())
+        return
+    encoding = "utf-8-sig" if request.file_format is FileFormat.CSV_EXCEL else "utf-8"
+    with path.open("w", encoding=encoding, newline="") as stream:
+        writer: ExportWriter = (
+            ExcelCsvWriter(stream, columns, request.zone, request.labels)
+            if request.file_format is FileFormat.CSV_EXCEL
+            else CsvWriter(stream, columns, request.zone)
+        )
+        feed(writer)
+        writer.close(about())
+
+
+def _rows_from_states(
+    hass: HomeAssistant, session: Session, request: ExportRequest
+) -> Iterator[Row]:
+    """15-minute rows from the recorded states of the counters and the import power."""
+    metadata = get_instance(hass).states_meta_manager.get_many(
+        [source.entity_id for source in request.sources], session, False
+    )
+    by_id = {
+        metadata_id: source
+        for source in request.sources
+        if (metadata_id := metadata.get(source.entity_id)) is not None
+    }
+    start_ts, end_ts = request.start.timestamp(), request.end.timestamp()
+    electricity = [
+        metadata_id for metadata_id, source in by_id.items() if source.key in ELECTRICITY_COUNTERS
+    ]
+    initial: dict[str, float | None] = {}
+    for metadata_id, source in by_id.items():
+        found = session.execute(
+            select(States.state)
+            .where(States.metadata_id == metadata_id, States.last_updated_ts <= start_ts)
+            .order_by(States.last_updated_ts.desc())
+            .limit(1)
+        ).first()
+        if found is None and metadata_id in electricity:
+            earliest = session.execute(
+                select(func.min(States.last_updated_ts)).where(States.metadata_id.in_(electricity))
+            ).scalar()
+            raise StatesNotAvailableError(earliest)
+        initial[source.key] = _scaled(found[0] if found else None, source.factor)
+    if not electricity:
+        raise StatesNotAvailableError(None)
+
+    def changes() -> Iterator[tuple[float, str, float | None]]:
+        result = session.execute(
+            select(States.metadata_id, States.state, States.last_updated_ts)
+            .where(
+                States.metadata_id.in_(list(by_id)),
+                States.last_updated_ts > start_ts,
+                States.last_updated_ts <= end_ts,
+            )
+            .order_by(States.last_updated_ts)
+            .execution_options(yield_per=BATCH)
+        )
+        for metadata_id, state, timestamp in result:
+            source = by_id[metadata_id]
+            yield timestamp, source.key, _scaled(state, source.factor)
+
+    return rows_from_states(
+        boundaries(request.start, request.end, request.resolution, request.zone),
+        initial,
+        changes(),
+        request.counters,
+    )
+
+
+def _rows_from_statistics(
+    hass: HomeAssistant, session: Session, request: ExportRequest
+) -> Iterator[Row]:
+    """Hour, day and month rows from the hourly long-term statistics of the counters."""
+    counters = {
+        source.entity_id: source for source in request.sources if source.key != IMPORT_POWER
+    }
+    metadata = get_metadata_with_session(get_instance(hass), session, statistic_ids=set(counters))
+    by_id = {
+        metadata_id: (
+            counters[statistic_id],
+            unit_factor(counters[statistic_id], meta["unit_of_measurement"]),
+        )
+        for statistic_id, (metadata_id, meta) in metadata.items()
+    }
+    start_ts, end_ts = request.start.timestamp(), request.end.timestamp()
+    first_hour = start_ts - start_ts % HOUR - HOUR
+    last_hour = end_ts - end_ts % HOUR - HOUR
+
+    def hours() -> Iterator[tuple[float, str, float | None, float | None]]:
+        if not by_id:
+            return
+        result = session.execute(
+            select(Statistics.metadata_id, Statistics.start_ts, Statistics.state, Statistics.sum)
+            .where(
+                Statistics.metadata_id.in_(list(by_id)),
+                Statistics.start_ts >= first_hour,
+                Statistics.start_ts <= last_hour,
+            )
+            .order_by(Statistics.start_ts)
+            .execution_options(yield_per=BATCH)
+        )
+        for metadata_id, hour_start, state, total in result:
+            source, factor = by_id[metadata_id]
+            yield (
+                hour_start,
+                source.key,
+                None if state is None else state * factor,
+                None if total is None else total * factor,
+            )
+
+    return rows_from_statistics(
+        boundaries(request.start, request.end, request.resolution, request.zone),
+        hours(),
+        request.counters,
+    )
+
+
+def _scaled(state: str | None, factor: float) -> float | None:
+    value = parse_number(state)
+    return None if value is None else value * factor

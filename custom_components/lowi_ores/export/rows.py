@@ -1,0 +1,304 @@
+"""Turn recorded values into export rows, one per interval, in a single streaming pass.
+
+Pure: no Home Assistant import. Two sources feed the same rows:
+
+- recorded states (15-minute rows): every change of the counters and of the import power,
+  merged in time order; a counter's value at a boundary is the state in effect at that instant;
+- hourly long-term statistics (hour, day and month rows): the state and the running sum of each
+  counter at the end of each hour.
+
+Nothing is invented: a value that is not known at a boundary leaves its cells empty, and an
+interval whose counters are not known at both ends carries no energy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+import math
+
+
+class Counter(StrEnum):
+    """The counters an export reads, in the user's words."""
+
+    IMPORT_DAY = "import_index_day"
+    IMPORT_NIGHT = "import_index_night"
+    EXPORT_DAY = "export_index_day"
+    EXPORT_NIGHT = "export_index_night"
+    GAS = "gas_index"
+    WATER = "water_index"
+
+
+ELECTRICITY_COUNTERS = (
+    Counter.IMPORT_DAY,
+    Counter.IMPORT_NIGHT,
+    Counter.EXPORT_DAY,
+    Counter.EXPORT_NIGHT,
+)
+IMPORT_COUNTERS = (Counter.IMPORT_DAY, Counter.IMPORT_NIGHT)
+EXPORT_COUNTERS = (Counter.EXPORT_DAY, Counter.EXPORT_NIGHT)
+# The import power's key among the recorded states.
+IMPORT_POWER = "import_power"
+# A fall to less than 90% of the previous value is a counter reset (a replaced meter), as Home
+# Assistant's statistics read a total_increasing sensor; a smaller fall is a correction.
+RESET_RATIO = 0.9
+HOUR_SECONDS = 3600.0
+
+
+@dataclass(slots=True)
+class Row:
+    """One interval of the export. None means "not known", never zero."""
+
+    start: datetime
+    end: datetime
+    indexes: dict[Counter, float | None]
+    usage: dict[Counter, float | None]
+    average_import_power: float | None = None
+    peak_import_power: float | None = None
+
+    def _sum(self, counters: Sequence[Counter]) -> float | None:
+        values = [self.usage.get(counter) for counter in counters]
+        if any(value is None for value in values):
+            return None
+        return sum(value for value in values if value is not None)
+
+    @property
+    def imported(self) -> float | None:
+        """Energy imported during the interval (day + night), when known."""
+        return self._sum(IMPORT_COUNTERS)
+
+    @property
+    def exported(self) -> float | None:
+        """Energy exported during the interval (day + night), when known."""
+        return self._sum(EXPORT_COUNTERS)
+
+    @property
+    def net(self) -> float | None:
+        """Imported minus exported, when both are known."""
+        if self.imported is None or self.exported is None:
+            return None
+        return self.imported - self.exported
+
+    @property
+    def has_data(self) -> bool:
+        """Whether the interval's electricity is known."""
+        return self.net is not None
+
+
+@dataclass(slots=True)
+class Totals:
+    """The period's totals over the rows that have data."""
+
+    imported: float = 0.0
+    exported: float = 0.0
+    usage: dict[Counter, float] = field(default_factory=dict)
+    rows: int = 0
+    rows_without_data: int = 0
+
+    def add(self, row: Row) -> None:
+        """Count one row."""
+        self.rows += 1
+        if not row.has_data:
+            self.rows_without_data += 1
+        self.imported += row.imported or 0.0
+        self.exported += row.exported or 0.0
+        for counter, used in row.usage.items():
+            if used is not None:
+                self.usage[counter] = self.usage.get(counter, 0.0) + used
+
+    @property
+    def net(self) -> float:
+        """Imported minus exported over the period."""
+        return self.imported - self.exported
+
+
+def parse_number(state: str | None) -> float | None:
+    """Return a recorded state as a finite number, or None (unavailable, unknown, garbage)."""
+    if state is None:
+        return None
+    try:
+        value = float(state)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+class _CounterTrack:
+    """A counter followed through its states: value in effect, and what it counted since."""
+
+    __slots__ = ("counted", "last_number", "value")
+
+    def __init__(self) -> None:
+        self.value: float | None = None  # in effect now; None while unavailable
+        self.last_number: float | None = None  # last numeric value, across unavailability
+        self.counted = 0.0
+
+    def update(self, value: float | None) -> None:
+        self.value = value
+        if value is None:
+            return
+        previous = self.last_number
+        if previous is not None:
+            if value < previous * RESET_RATIO:
+                self.counted += value  # a new meter counts from zero
+            else:
+                self.counted += value - previous
+        self.last_number = value
+
+
+class _PowerTrack:
+    """Time-weighted average and peak of a power within the current interval."""
+
+    __slots__ = ("area", "covered", "peak", "since", "value")
+
+    def __init__(self) -> None:
+        self.value: float | None = None
+        self.since = 0.0
+        self.area = 0.0
+        self.covered = 0.0
+        self.peak: float | None = None
+
+    def start(self, timestamp: float) -> None:
+        self.since = timestamp
+        self.area = self.covered = 0.0
+        self.peak = self.value
+
+    def advance(self, timestamp: float) -> None:
+        if self.value is not None:
+            self.area += self.value * (timestamp - self.since)
+            self.covered += timestamp - self.since
+        self.since = timestamp
+
+    def update(self, timestamp: float, value: float | None) -> None:
+        self.advance(timestamp)
+        self.value = value
+        if value is not None and (self.peak is None or value > self.peak):
+            self.peak = value
+
+    def average(self, length: float) -> float | None:
+        # An average over part of the quarter would not be the quarter's average.
+        if length <= 0 or self.covered < length - 1e-6:
+            return None
+        return self.area / length
+
+
+def rows_from_states(
+    bounds: Iterable[datetime],
+    initial: dict[str, float | None],
+    changes: Iterable[tuple[float, str, float | None]],
+    counters: Sequence[Counter],
+) -> Iterator[Row]:
+    """Yield one row per interval from recorded states.
+
+    initial: each key's value in effect at the first boundary.
+    changes: (timestamp, key, value or None) after the first boundary, in time order; keys are
+    counter names and IMPORT_POWER. A change at a boundary's exact instant is in effect there.
+    """
+    tracks = {counter: _CounterTrack() for counter in counters}
+    power = _PowerTrack()
+    for counter, track in tracks.items():
+        track.update(initial.get(counter))
+    power.value = initial.get(IMPORT_POWER)
+    pending = iter(changes)
+    upcoming = next(pending, None)
+    bound_iter = iter(bounds)
+    start = next(bound_iter, None)
+    if start is None:
+        return
+    start_values = {counter: track.value for counter, track in tracks.items()}
+    power.start(start.timestamp())
+    for end in bound_iter:
+        end_ts = end.timestamp()
+        for track in tracks.values():
+            track.counted = 0.0
+        while upcoming is not None and upcoming[0] <= end_ts:
+            timestamp, key, value = upcoming
+            if key == IMPORT_POWER:
+                power.update(timestamp, value)
+            elif key in tracks:
+                tracks[Counter(key)].update(value)
+            upcoming = next(pending, None)
+        power.advance(end_ts)
+        end_values = {counter: track.value for counter, track in tracks.items()}
+        yield Row(
+            start=start,
+            end=end,
+            indexes=start_values,
+            usage={
+                counter: track.counted
+                if start_values[counter] is not None and end_values[counter] is not None
+                else None
+                for counter, track in tracks.items()
+            },
+            average_import_power=power.average(end_ts - start.timestamp()),
+            peak_import_power=power.peak if power.covered > 0 else None,
+        )
+        start, start_values = end, end_values
+        power.start(end_ts)
+
+
+def _hour_end(boundary: datetime) -> float:
+    """Return the end of the statistics hour that a boundary closes (the hour it floors to)."""
+    timestamp = boundary.timestamp()
+    return timestamp - timestamp % HOUR_SECONDS
+
+
+def rows_from_statistics(
+    bounds: Iterable[datetime],
+    hours: Iterable[tuple[float, str, float | None, float | None]],
+    counters: Sequence[Counter],
+) -> Iterator[Row]:
+    """Yield one row per interval from hourly long-term statistics.
+
+    hours: (hour start timestamp, counter, state, sum) in time order, from the hour that ends at
+    the first boundary on. A counter's index at a boundary is the state of the hour that ends
+    there, and the energy of an interval is the difference of the sums at both ends: it counts
+    resets and gaps exactly as Home Assistant's Energy dashboard does.
+    """
+    last: dict[Counter, tuple[float, float | None, float | None]] = {}
+    pending = iter(hours)
+    upcoming = next(pending, None)
+
+    def at(boundary: datetime) -> dict[Counter, tuple[float | None, float | None]]:
+        nonlocal upcoming
+        hour_end = _hour_end(boundary)
+        while upcoming is not None and upcoming[0] + HOUR_SECONDS <= hour_end:
+            hour_start, key, state, total = upcoming
+            if key in counters:
+                last[Counter(key)] = (hour_start + HOUR_SECONDS, state, total)
+            upcoming = next(pending, None)
+        values: dict[Counter, tuple[float | None, float | None]] = {}
+        for counter in counters:
+            known = last.get(counter)
+            values[counter] = (
+                (known[1], known[2]) if known and known[0] == hour_end else (None, None)
+            )
+        return values
+
+    bound_iter = iter(bounds)
+    start = next(bound_iter, None)
+    if start is None:
+        return
+    start_values = at(start)
+    for end in bound_iter:
+        end_values = at(end)
+        usage: dict[Counter, float | None] = {}
+        for counter in counters:
+            begin_sum, end_sum = start_values[counter][1], end_values[counter][1]
+            usage[counter] = (
+                end_sum - begin_sum if begin_sum is not None and end_sum is not None else None
+            )
+        yield Row(
+            start=start,
+            end=end,
+            indexes={counter: start_values[counter][0] for counter in counters},
+            usage=usage,
+        )
+        start, start_values = end, end_values
+
+
+def utc(timestamp: float) -> datetime:
+    """Return a POSIX timestamp as an aware UTC datetime."""
+    return datetime.fromtimestamp(timestamp, UTC)

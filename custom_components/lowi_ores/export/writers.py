@@ -1,0 +1,247 @@
+"""Write export rows as CSV, Belgian-Excel CSV or XLSX, streaming: one row in memory at a time.
+
+Pure: no Home Assistant import. Blocking file I/O: run it in an executor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+import csv
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+from enum import StrEnum
+from pathlib import Path
+from typing import IO, Protocol
+
+import xlsxwriter
+
+from .intervals import Resolution
+from .rows import ELECTRICITY_COUNTERS, Counter, Row
+
+
+class FileFormat(StrEnum):
+    """The export's file formats."""
+
+    CSV = "csv"
+    # Separator ";" and decimal comma: what Excel in a Belgian locale opens directly.
+    CSV_EXCEL = "csv_semicolon"
+    XLSX = "xlsx"
+
+    @property
+    def suffix(self) -> str:
+        """The file name's extension."""
+        return ".xlsx" if self is FileFormat.XLSX else ".csv"
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One column: its machine key, label key, unit and number of decimals."""
+
+    key: str
+    unit: str | None = None
+    decimals: int = 3
+
+    def machine_name(self) -> str:
+        """Return the CSV header: stable, English, with the unit."""
+        if self.unit is None:
+            return self.key
+        unit = {"kWh": "kwh", "m³": "m3", "W": "w"}[self.unit]
+        return f"{self.key}_{unit}"
+
+    def label(self, labels: dict[str, str]) -> str:
+        """Return the header a person reads: translated, with the unit."""
+        text = labels[self.key]
+        return f"{text} ({self.unit})" if self.unit else text
+
+
+def columns_for(counters: Sequence[Counter], resolution: Resolution) -> list[Column]:
+    """Return the value columns (after the time and data columns) of an export."""
+    columns = [Column(counter.value, "kWh") for counter in ELECTRICITY_COUNTERS]
+    columns += [Column("imported", "kWh"), Column("exported", "kWh"), Column("net", "kWh")]
+    columns += [
+        Column(counter.value, "m³")
+        for counter in (Counter.GAS, Counter.WATER)
+        if counter in counters
+    ]
+    if resolution is Resolution.QUARTER_HOUR:
+        columns += [
+            Column("average_import_power", "W", 0),
+            Column("peak_import_power", "W", 0),
+        ]
+    return columns
+
+
+def row_values(row: Row, columns: Sequence[Column]) -> list[float | None]:
+    """Return a row's values for the value columns, rounded, None where not known."""
+    values: list[float | None] = []
+    for column in columns:
+        match column.key:
+            case "imported":
+                value = row.imported
+            case "exported":
+                value = row.exported
+            case "net":
+                value = row.net
+            case "average_import_power":
+                value = row.average_import_power
+            case "peak_import_power":
+                value = row.peak_import_power
+            case key if Counter(key) in ELECTRICITY_COUNTERS:
+                value = row.indexes.get(Counter(key))
+            case key:  # gas and water: what was used during the interval
+                value = row.usage.get(Counter(key))
+        # + 0.0 turns a rounded -0.0 into 0.0.
+        values.append(None if value is None else round(value, column.decimals) + 0.0)
+    return values
+
+
+class ExportWriter(Protocol):
+    """Something rows are written to, then closed with a description of the export."""
+
+    def write(self, row: Row) -> None:
+        """Write one row."""
+
+    def close(self, about: Sequence[tuple[str, str]]) -> None:
+        """Finish the file."""
+
+
+def _offset(moment: datetime) -> str:
+    offset = moment.strftime("%z")
+    return f"{offset[:3]}:{offset[3:]}"
+
+
+class CsvWriter:
+    """Plain CSV: comma, decimal point, ISO 8601 times, stable English headers."""
+
+    def __init__(self, stream: IO[str], columns: Sequence[Column], zone: tzinfo) -> None:
+        """Write the header."""
+        self._columns = columns
+        self._zone = zone
+        self._csv = csv.writer(stream, lineterminator="\n")
+        self._csv.writerow(
+            ["start_local", "start_utc", "data", *(c.machine_name() for c in columns)]
+        )
+
+    def write(self, row: Row) -> None:
+        """Write one row."""
+        self._csv.writerow(
+            [
+                row.start.astimezone(self._zone).isoformat(),
+                row.start.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+                "complete" if row.has_data else "missing",
+                *("" if v is None else repr(v) for v in row_values(row, self._columns)),
+            ]
+        )
+
+    def close(self, about: Sequence[tuple[str, str]]) -> None:
+        """Nothing to add: the stream's owner closes it."""
+
+
+class ExcelCsvWriter:
+    """CSV for Excel in Belgium: ";", decimal comma, translated headers, a BOM for UTF-8."""
+
+    def __init__(
+        self, stream: IO[str], columns: Sequence[Column], zone: tzinfo, labels: dict[str, str]
+    ) -> None:
+        """Write the header (the stream is opened with encoding utf-8-sig)."""
+        self._columns = columns
+        self._zone = zone
+        self._labels = labels
+        self._csv = csv.writer(stream, delimiter=";", lineterminator="\r\n")
+        self._csv.writerow(
+            [
+                labels["start_local"],
+                labels["utc_offset"],
+                labels["start_utc"],
+                labels["data"],
+                *(c.label(labels) for c in columns),
+            ]
+        )
+
+    def write(self, row: Row) -> None:
+        """Write one row."""
+        local = row.start.astimezone(self._zone)
+        values = row_values(row, self._columns)
+        self._csv.writerow(
+            [
+                local.strftime("%Y-%m-%d %H:%M:%S"),
+                _offset(local),
+                row.start.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
+                self._labels["complete" if row.has_data else "missing"],
+                *(
+                    "" if value is None else f"{value:.{column.decimals}f}".replace(".", ",")
+                    for value, column in zip(values, self._columns, strict=True)
+                ),
+            ]
+        )
+
+    def close(self, about: Sequence[tuple[str, str]]) -> None:
+        """Nothing to add: the stream's owner closes it."""
+
+
+class XlsxWriter:
+    """Excel workbook: numbers as numbers, Excel date-times, a frozen header, an "About" sheet.
+
+    XlsxWriter's constant memory mode flushes each row to disk as it is written.
+    """
+
+    def __init__(
+        self, path: Path, columns: Sequence[Column], zone: tzinfo, labels: dict[str, str]
+    ) -> None:
+        """Create the workbook and write the header."""
+        self._columns = columns
+        self._zone = zone
+        self._labels = labels
+        self._book = xlsxwriter.Workbook(
+            str(path), {"constant_memory": True, "remove_timezone": True}
+        )
+        self._sheet = self._book.add_worksheet(labels["sheet_data"])
+        header = self._book.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+        self._date = self._book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+        self._numbers = {
+            decimals: self._book.add_format(
+                {"num_format": "0." + "0" * decimals if decimals else "0"}
+            )
+            for decimals in {column.decimals for column in columns}
+        }
+        titles = [
+            labels["start_local"],
+            labels["utc_offset"],
+            labels["start_utc"],
+            labels["data"],
+            *(c.label(labels) for c in columns),
+        ]
+        self._sheet.freeze_panes(1, 0)
+        self._sheet.set_column(0, 0, 17)
+        self._sheet.set_column(2, 2, 17)
+        self._sheet.set_column(4, 3 + len(columns), 14)
+        self._sheet.set_row(0, 45)
+        for index, title in enumerate(titles):
+            self._sheet.write_string(0, index, title, header)
+        self._next_row = 1
+
+    def write(self, row: Row) -> None:
+        """Write one row."""
+        sheet, line = self._sheet, self._next_row
+        local = row.start.astimezone(self._zone)
+        sheet.write_datetime(line, 0, local.replace(tzinfo=None), self._date)
+        sheet.write_string(line, 1, _offset(local))
+        sheet.write_datetime(line, 2, row.start.astimezone(UTC).replace(tzinfo=None), self._date)
+        sheet.write_string(line, 3, self._labels["complete" if row.has_data else "missing"])
+        for index, (value, column) in enumerate(
+            zip(row_values(row, self._columns), self._columns, strict=True), start=4
+        ):
+            if value is not None:
+                sheet.write_number(line, index, value, self._numbers[column.decimals])
+        self._next_row += 1
+
+    def close(self, about: Sequence[tuple[str, str]]) -> None:
+        """Write the "About" sheet and the file."""
+        sheet = self._book.add_worksheet(self._labels["sheet_about"])
+        bold = self._book.add_format({"bold": True})
+        sheet.set_column(0, 0, 28)
+        sheet.set_column(1, 1, 60)
+        for line, (name, value) in enumerate(about):
+            sheet.write_string(line, 0, name, bold)
+            sheet.write_string(line, 1, value)
+        self._book.close()
