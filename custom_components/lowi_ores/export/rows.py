@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 import math
 
@@ -297,8 +297,3 @@ def rows_from_statistics(
             usage=usage,
         )
         start, start_values = end, end_values
-
-
-def utc(timestamp: float) -> datetime:
-    """Return a POSIX timestamp as an aware UTC datetime."""
-    return datetime.fromtimestamp(timestamp, UTC)
