@@ -1,0 +1,204 @@
+"""The simulated LoWi3: a household sampled and metered message after message, as CH0 payloads.
+
+Message ``k`` is stamped at the simulated moment ``start + k * interval * speed``. Between two
+messages the household is sampled every ``substep`` simulated seconds (or less) and each sample's
+power is held until the next one: that piecewise-constant power is what the counters integrate,
+exactly. The power published is the last sample's, so at speed 1 with the default 10 s the
+published power is the power integrated over the interval before the message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+import json
+import math
+from typing import Final, Literal
+
+from simulator.belgium import TARIFF_DAY, tariff_at
+from simulator.faults import FaultConfig, FaultInjector
+from simulator.household import Household, Sample, unit_hash
+from simulator.meter import IntegratingCounter
+
+DEFAULT_IDENT: Final = "3494546c709b"
+DAY, NIGHT = 0, 1  # register positions in the electricity counters
+
+
+@dataclass(frozen=True, slots=True)
+class SimulationConfig:
+    """Everything that defines a simulated dongle and its household."""
+
+    seed: int = 0
+    start: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
+    interval: float = 10.0  # seconds between messages, real time
+    speed: float = 1.0  # simulated seconds per real second
+    ident: str = DEFAULT_IDENT
+    name: str = "Simulated home"
+    gas: bool = True
+    water: bool = True
+    import_day_wh: int = 4_512_345
+    import_night_wh: int = 6_234_567
+    export_day_wh: int = 3_123_456
+    export_night_wh: int = 1_012_345
+    gas_dm3: int = 12_345_678
+    water_l: int = 456_789
+    current_unit: Literal["mA", "cA"] = "mA"
+    substep: float = 10.0  # longest simulated time between two samples, seconds
+    faults: FaultConfig = field(default_factory=FaultConfig)
+
+    def __post_init__(self) -> None:
+        """Check the values that would make the simulation meaningless."""
+        if self.start.tzinfo is None:
+            raise ValueError("start must be an aware datetime")
+        if not (self.interval > 0 and self.speed > 0 and self.substep > 0):
+            raise ValueError("interval, speed and substep must be positive")
+        if (
+            min(self.import_day_wh, self.import_night_wh, self.export_day_wh) < 0
+            or min(self.export_night_wh, self.gas_dm3, self.water_l) < 0
+        ):
+            raise ValueError("meter indexes cannot be negative")
+
+    @property
+    def step_ms(self) -> int:
+        """Return the simulated time between two messages, in whole milliseconds."""
+        return max(1, round(self.interval * self.speed * 1000))
+
+    @property
+    def topic(self) -> str:
+        """Return the topic the dongle publishes its P1 channel on."""
+        return f"{self.ident}/PUB/CH0"
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One message as published, and the truth behind it (for tests and logs)."""
+
+    index: int  # message number, counting silent ticks
+    moment: datetime  # simulated, UTC
+    topic: str
+    payload: str
+    fields: dict[str, str] | None  # None when the payload is not JSON
+    fault: str | None
+    sample: Sample
+    tariff: int
+
+
+class Simulation:
+    """A simulated LoWi3 dongle on CH0; call :meth:`step` once per interval."""
+
+    def __init__(self, config: SimulationConfig) -> None:
+        """Set the meters to the configured indexes at the start moment."""
+        self.config = config
+        self.household = Household(seed=config.seed, gas=config.gas, water=config.water)
+        self.imported = IntegratingCounter([config.import_day_wh, config.import_night_wh])
+        self.exported = IntegratingCounter([config.export_day_wh, config.export_night_wh])
+        self.gas = IntegratingCounter([config.gas_dm3])
+        self.water = IntegratingCounter([config.water_l])
+        self.faults = FaultInjector(config.faults, config.seed)
+        self.ticks = 0
+        self.elapsed_ms = 0
+        self.sample = self.household.sample(config.start)
+        # The gas value is read from the meter's M-Bus every five minutes, as Belgian meters do.
+        self._gas_reading = config.gas_dm3
+        self._gas_read_at = self._gas_slot(config.start)
+
+    @property
+    def moment(self) -> datetime:
+        """Return the current simulated moment (UTC)."""
+        return self._at(self.elapsed_ms)
+
+    def _at(self, elapsed_ms: int) -> datetime:
+        return self.config.start.astimezone(UTC) + timedelta(milliseconds=elapsed_ms)
+
+    @staticmethod
+    def _gas_slot(moment: datetime) -> int:
+        return math.floor(moment.timestamp() / 300)
+
+    def advance(self, duration_ms: int) -> None:
+        """Integrate the household over `duration_ms` of simulated time, sample by sample."""
+        substep_ms = max(1, round(self.config.substep * 1000))
+        pieces = max(1, math.ceil(duration_ms / substep_ms))
+        done = 0
+        for piece in range(1, pieces + 1):
+            until = duration_ms * piece // pieces
+            span = until - done
+            register = DAY if tariff_at(self._at(self.elapsed_ms)) == TARIFF_DAY else NIGHT
+            self.elapsed_ms += span
+            done = until
+            sample = self.household.sample(self._at(self.elapsed_ms))
+            self.imported.add(max(sample.net_w, 0), span, register)
+            self.exported.add(max(-sample.net_w, 0), span, register)
+            self.gas.add(sample.gas_dm3_per_h, span)
+            self.water.add(sample.water_l_per_h, span)
+            self.sample = sample
+            slot = self._gas_slot(sample.moment)
+            if slot != self._gas_read_at:
+                self._gas_read_at = slot
+                self._gas_reading = self.gas.total
+
+    def fields(self) -> dict[str, str]:
+        """Return the CH0 fields of the current state, values as strings, as the dongle sends them."""
+        sample = self.sample
+        tariff = tariff_at(sample.moment)
+        imported = max(sample.net_w, 0)
+        exported = max(-sample.net_w, 0)
+        # The line voltage rises with export and sags with import.
+        jitter = unit_hash(self.config.seed, "voltage", math.floor(sample.moment.timestamp() / 10))
+        voltage = 230.5 + 0.0009 * exported - 0.0006 * imported + 3 * (jitter - 0.5)
+        amperes = (imported + exported) / voltage
+        current = round(amperes * (1000 if self.config.current_unit == "mA" else 100))
+        fields = {
+            "ident": self.config.ident,
+            "device_CH": "0",
+            "Name": self.config.name,
+            "Type": "P1",
+            "U": f"{voltage:.1f}",
+            "I": str(current),
+            "T": str(tariff),
+            "PI": str(imported),
+            "PE": str(exported),
+            "CIH": str(self.imported.registers[DAY]),
+            "CIL": str(self.imported.registers[NIGHT]),
+            "CEH": str(self.exported.registers[DAY]),
+            "CEL": str(self.exported.registers[NIGHT]),
+        }
+        if self.config.gas:
+            fields["CG"] = str(self._gas_reading)
+        if self.config.water:
+            fields["CW"] = str(self.water.total)
+        return fields
+
+    def step(self) -> Message | None:
+        """Advance to the next message; return it, or None when a silence swallows it."""
+        if self.ticks > 0:
+            self.advance(self.config.step_ms)
+        index = self.ticks
+        self.ticks += 1
+        if self.faults.silent():
+            return None
+        fields = self.fields()
+        fault, content = self.faults.corrupt(fields)
+        if isinstance(content, str):
+            payload, sent = content, None
+        else:
+            payload, sent = json.dumps(content, separators=(", ", ": ")), content
+        return Message(
+            index=index,
+            moment=self.sample.moment,
+            topic=self.config.topic,
+            payload=payload,
+            fields=sent,
+            fault=fault,
+            sample=self.sample,
+            tariff=tariff_at(self.sample.moment),
+        )
+
+    def messages(self, count: int | None = None) -> Iterator[Message]:
+        """Yield the next `count` published messages (forever when None), skipping silences."""
+        produced = 0
+        while count is None or produced < count:
+            message = self.step()
+            if message is not None:
+                produced += 1
+                yield message
