@@ -217,8 +217,8 @@ def rows_from_states(
             timestamp, key, value = upcoming
             if key == IMPORT_POWER:
                 power.update(timestamp, value)
-            elif key in tracks:
-                tracks[Counter(key)].update(value)
+            elif (track := tracks.get(key)) is not None:  # type: ignore[call-overload]
+                track.update(value)
             upcoming = next(pending, None)
         power.advance(end_ts)
         end_values = {counter: track.value for counter, track in tracks.items()}
