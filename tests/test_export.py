@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Generator
 import csv
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 import io
 import os
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 from uuid import uuid4
 
 from freezegun.api import FrozenDateTimeFactory
@@ -38,6 +39,7 @@ from homeassistant.components.recorder.models import StatisticMeanType
 from homeassistant.components.recorder.statistics import async_import_statistics
 from homeassistant.core import HomeAssistant, ServiceResponse
 from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 
 from .conftest import IDENT, TOPIC, make_payload
@@ -673,3 +675,95 @@ async def test_default_period_is_last_month(
     assert response["format"] == "csv"
     assert response["rows"] == 745
     assert response["totals"]["imported_kwh"] == 447.0
+
+
+async def test_display_unit_changed_by_the_user(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """An index shown in Wh (the user's choice) is recorded in Wh and exported in kWh."""
+    freezer.move_to(QUARTER_START - timedelta(minutes=11))
+    await _setup(hass)
+    entity_registry.async_update_entity_options(
+        PREFIX + "import_index_day", "sensor", {"unit_of_measurement": "Wh"}
+    )
+    await hass.async_block_till_done()
+    for minute in range(-10, 16):
+        at = QUARTER_START + timedelta(minutes=minute, seconds=30)
+        await _publish(hass, freezer, at, **_quarter_fields(minute))
+    freezer.move_to(QUARTER_START + timedelta(minutes=20))
+    await async_wait_recording_done(hass)
+    state = hass.states.get(PREFIX + "import_index_day")
+    assert state is not None
+    assert state.attributes["unit_of_measurement"] == "Wh"
+    response = await _export(
+        hass, start="2026-03-02 10:00", end="2026-03-02 10:15", resolution="15_minutes"
+    )
+    [row] = _csv(response["path"])
+    assert row["import_index_day_kwh"] == "1000.09"
+    assert row["imported_kwh"] == "0.15"
+
+
+async def test_missing_index_sensor(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """Without its index sensors, a dongle has nothing to export."""
+    freezer.move_to(local(2026, 3, 2, 12, 0))
+    await _setup(hass)
+    entity_registry.async_remove(PREFIX + "export_index_night")
+    with pytest.raises(ServiceValidationError) as raised:
+        await _export(hass, start="2026-03-01", end="2026-03-01")
+    assert raised.value.translation_key == "no_sensors"
+
+
+async def test_write_failure_leaves_no_file(
+    recorder_mock: Recorder, hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """A full disk is reported, translated, and the half-written file is removed."""
+    await _record_quarters(hass, freezer)
+    with (
+        patch(
+            "custom_components.lowi_ores.export.recorder_job._write_file",
+            side_effect=OSError(28, "No space left on device"),
+        ),
+        pytest.raises(ServiceValidationError) as raised,
+    ):
+        await _export(
+            hass, start="2026-03-02 10:00", end="2026-03-02 10:30", resolution="15_minutes"
+        )
+    assert raised.value.translation_key == "write_failed"
+    assert raised.value.translation_placeholders["error"] == "No space left on device"
+    folder = Path(hass.config.path("lowi_ores", "exports"))
+    assert list(folder.iterdir()) == []
+
+
+async def test_without_the_recorder(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    """The export needs the recorder; without it, the action says so."""
+    freezer.move_to(local(2026, 3, 2, 12, 0))
+    await _setup(hass)
+    with pytest.raises(ServiceValidationError) as raised:
+        await _export(hass)
+    assert raised.value.translation_key == "recorder_not_available"
+
+
+async def test_moments_given_as_objects(
+    recorder_mock: Recorder, hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """A script may pass date and datetime objects; naive ones are local."""
+    await _record_quarters(hass, freezer)
+    response = await _export(
+        hass,
+        start=datetime(2026, 3, 2, 10, 0),  # naive: Brussels time
+        end=local(2026, 3, 2, 10, 30),
+        resolution="15_minutes",
+    )
+    assert response["start"] == "2026-03-02T10:00:00+01:00"
+    assert response["rows"] == 2
+    days = await _export(hass, start=date(2026, 3, 1), end=date(2026, 3, 1), resolution="day")
+    assert days["rows"] == 1
+    assert days["rows_without_data"] == 1
