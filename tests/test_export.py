@@ -12,6 +12,7 @@ from collections.abc import Generator
 import csv
 from datetime import UTC, date, datetime, timedelta
 import io
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -112,7 +113,12 @@ def mock_recorder_before_hass(recorder_db_url: str) -> None:
 
 @pytest.fixture
 async def brussels(hass: HomeAssistant, tmp_path: Path) -> None:
-    """Run in Belgian time, with a configuration folder of the test's own."""
+    """Run in Belgian time, with a configuration folder of the test's own.
+
+    The test plugin logs every SQL statement at INFO; thousands of statistics rows make that
+    the slowest part of these tests, so it is turned down here.
+    """
+    logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
     await hass.config.async_set_time_zone(BRUSSELS)
     hass.config.config_dir = str(tmp_path / "config")
 
