@@ -14,6 +14,11 @@ LOCAL_VENV="$CACHE_DIR/venv-py$PYTHON_VERSION"
 
 log() { printf '[lowi_ores] %s\n' "$*" >&2; }
 
+# Where scripts/setup puts Home Assistant's frontend (as seen from inside the test environment).
+hass_extra_dir() {
+  if [ "$(env_mode)" = local ]; then echo "$CACHE_DIR/hass-extra"; else echo /opt/hass-extra; fi
+}
+
 # "local" when this machine has python3.14, else "chroot" (a Debian sid root that ships it).
 env_mode() {
   if [ -n "${LOWI_ORES_FORCE_CHROOT:-}" ]; then echo chroot; return; fi
@@ -42,13 +47,15 @@ sync_into_rootfs() {
 # Run a shell command line in the test environment, from the repository's root.
 run_in_env() {
   if [ "$(env_mode)" = local ]; then
-    (cd "$REPO_ROOT" && PATH="$LOCAL_VENV/bin:$PATH" VIRTUAL_ENV="$LOCAL_VENV" bash -c "$1")
+    (cd "$REPO_ROOT" && PATH="$LOCAL_VENV/bin:$PATH" VIRTUAL_ENV="$LOCAL_VENV" \
+      LOWI_ORES_HASS_EXTRA="$(hass_extra_dir)" LOWI_ORES_E2E_REQUIRED=1 bash -c "$1")
   else
     sync_into_rootfs
     mount_proc
     env -i HOME=/root PATH=/opt/venv/bin:/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 \
         CI="${CI:-}" TERM="${TERM:-dumb}" VIRTUAL_ENV=/opt/venv \
         LOWI_ORES_DB_HOST="${LOWI_ORES_DB_HOST:-127.0.0.1}" \
+        LOWI_ORES_HASS_EXTRA="$(hass_extra_dir)" LOWI_ORES_E2E_REQUIRED=1 \
         "$(chroot_bin)" "$ROOTFS" /bin/bash -c "cd /src && $1"
   fi
 }

@@ -1,0 +1,315 @@
+"""Write a Home Assistant configuration folder that starts ready to use: no onboarding, no UI steps.
+
+Used by ``python -m demo`` (scripts/develop) and by the end-to-end test. Everything goes into
+``.storage`` before Home Assistant's first start, as Home Assistant itself would have written it:
+the MQTT entry pointing at a broker, the LoWi3 entry, a user (password and/or long-lived token),
+the Energy dashboard's preferences and the finished onboarding.
+
+Runs in the test environment (Home Assistant's own dependencies: bcrypt, PyJWT).
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import UTC, datetime
+import json
+from pathlib import Path
+import secrets
+import shutil
+from typing import Any, Final
+
+IDENT: Final = "3494546c709b"
+REPO_ROOT: Final = Path(__file__).resolve().parent.parent
+INTEGRATION: Final = REPO_ROOT / "custom_components" / "lowi_ores"
+
+# Everything the integration would ask HA for over the network, switched off: no default_config
+# (cloud, analytics, zeroconf, ...), no multi-factor module (it would pip-install pyotp). The
+# HTTP server's settings are not YAML any more: they go into .storage/http (see write_config).
+CORE_YAML: Final = """\
+homeassistant:
+  name: {name}
+  latitude: 50.4674
+  longitude: 4.8720
+  elevation: 80
+  unit_system: metric
+  time_zone: Europe/Brussels
+  currency: EUR
+  country: BE
+  language: en
+  auth_mfa_modules: []
+
+api:
+
+recorder:
+  db_url: "sqlite:///{config_dir}/home-assistant_v2.db"
+  commit_interval: 1
+
+logger:
+  default: warning
+  logs:
+    custom_components.lowi_ores: info
+"""
+
+
+def entity_id(key: str, ident: str = IDENT) -> str:
+    """Return the entity id of one of the dongle's sensors (e.g. key "power_imported")."""
+    return f"sensor.lowi3_{ident}_{key}"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def _storage(key: str, data: Any, version: int = 1, minor_version: int = 1) -> dict[str, Any]:
+    return {"version": version, "minor_version": minor_version, "key": key, "data": data}
+
+
+def config_entry(
+    domain: str,
+    title: str,
+    data: dict[str, Any],
+    *,
+    options: dict[str, Any] | None = None,
+    unique_id: str | None = None,
+    version: int = 1,
+    minor_version: int = 1,
+) -> dict[str, Any]:
+    """Return a config entry as .storage/core.config_entries holds it."""
+    return {
+        "created_at": _now(),
+        "data": data,
+        "discovery_keys": {},
+        "disabled_by": None,
+        "domain": domain,
+        "entry_id": secrets.token_hex(13).upper(),
+        "minor_version": minor_version,
+        "modified_at": _now(),
+        "options": options or {},
+        "pref_disable_new_entities": False,
+        "pref_disable_polling": False,
+        "source": "user",
+        "subentries": [],
+        "title": title,
+        "unique_id": unique_id,
+        "version": version,
+    }
+
+
+def mqtt_entry(host: str, port: int) -> dict[str, Any]:
+    """Return Home Assistant's MQTT entry for an anonymous broker.
+
+    MQTT discovery of other devices is off: on a shared broker, someone else's retained discovery
+    messages would otherwise add their devices.
+    """
+    return config_entry(
+        "mqtt",
+        host,
+        {"broker": host, "port": port, "protocol": "5"},
+        options={"discovery": False},
+        version=2,
+        minor_version=1,
+    )
+
+
+def lowi_entry(ident: str = IDENT, options: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Return the LoWi3 entry of a dongle, as the config flow creates it."""
+    return config_entry(
+        "lowi_ores", f"LoWi3 {ident}", {"ident": ident}, options=options, unique_id=ident
+    )
+
+
+def energy_preferences(ident: str = IDENT) -> dict[str, Any]:
+    """Return the Energy dashboard's preferences for a bi-hourly (day/night) contract."""
+
+    def grid(imported: str, exported: str, **extra: Any) -> dict[str, Any]:
+        return {
+            "type": "grid",
+            "stat_energy_from": entity_id(imported, ident),
+            "stat_energy_to": entity_id(exported, ident),
+            "stat_cost": None,
+            "entity_energy_price": None,
+            "number_energy_price": None,
+            "stat_compensation": None,
+            "entity_energy_price_export": None,
+            "number_energy_price_export": None,
+            "cost_adjustment_day": 0.0,
+        } | extra
+
+    def meter(kind: str, key: str) -> dict[str, Any]:
+        return {
+            "type": kind,
+            "stat_energy_from": entity_id(key, ident),
+            "stat_cost": None,
+            "entity_energy_price": None,
+            "number_energy_price": None,
+        }
+
+    return {
+        "energy_sources": [
+            grid(
+                "import_index_day",
+                "export_index_day",
+                name="Day tariff",
+                stat_rate=entity_id("net_power", ident),
+            ),
+            grid("import_index_night", "export_index_night", name="Night tariff"),
+            meter("gas", "gas_index"),
+            meter("water", "water_index"),
+        ],
+        "device_consumption": [],
+        "device_consumption_water": [],
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Login:
+    """A Home Assistant user: a password login, and a long-lived access token for scripts."""
+
+    username: str
+    password: str
+    access_token: str
+
+
+def _auth(username: str, password: str) -> tuple[dict[str, Any], dict[str, Any], str]:
+    """Return .storage/auth, .storage/auth_provider.homeassistant and an access token."""
+    import bcrypt  # noqa: PLC0415 - from the test environment, as Home Assistant's own
+    import jwt  # noqa: PLC0415
+
+    user_id = secrets.token_hex(16)
+    token_id = secrets.token_hex(16)
+    jwt_key = secrets.token_hex(64)
+    ten_years = 10 * 365 * 86400
+    issued = int(datetime.now(UTC).timestamp())
+    access_token = jwt.encode(
+        {"iss": token_id, "iat": issued, "exp": issued + ten_years}, jwt_key, algorithm="HS256"
+    )
+    credential_id = secrets.token_hex(16)
+    auth = {
+        "users": [
+            {
+                "id": user_id,
+                "group_ids": ["system-admin"],
+                "is_owner": True,
+                "is_active": True,
+                "name": username.capitalize(),
+                "system_generated": False,
+                "local_only": False,
+            }
+        ],
+        "groups": [
+            {"id": "system-admin", "name": "Administrators"},
+            {"id": "system-users", "name": "Users"},
+            {"id": "system-read-only", "name": "Read Only"},
+        ],
+        "credentials": [
+            {
+                "id": credential_id,
+                "user_id": user_id,
+                "auth_provider_type": "homeassistant",
+                "auth_provider_id": None,
+                "data": {"username": username},
+            }
+        ],
+        "refresh_tokens": [
+            {
+                "id": token_id,
+                "user_id": user_id,
+                "client_id": None,
+                "client_name": "lowi_ores scripts",
+                "client_icon": None,
+                "token_type": "long_lived_access_token",
+                "created_at": _now(),
+                "access_token_expiration": float(ten_years),
+                "token": secrets.token_hex(64),
+                "jwt_key": jwt_key,
+                "last_used_at": None,
+                "last_used_ip": None,
+                "expire_at": None,
+                "credential_id": None,
+                "version": None,
+            }
+        ],
+    }
+    # bcrypt's cost 12 is Home Assistant's; a demo password needs no less.
+    hashed = bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=12))
+    provider = {"users": [{"username": username, "password": base64.b64encode(hashed).decode()}]}
+    return auth, provider, access_token
+
+
+def write_config(
+    config_dir: Path,
+    *,
+    broker_host: str,
+    broker_port: int,
+    http_port: int,
+    http_host: str = "127.0.0.1",
+    ident: str = IDENT,
+    lowi_options: dict[str, Any] | None = None,
+    username: str = "demo",
+    password: str = "demo-password",  # noqa: S107 - a documented demo login
+    name: str = "LoWi3 demo",
+    extra_yaml: str = "",
+    energy: bool = True,
+    custom_components: tuple[Path, ...] = (),
+) -> Login:
+    """Create a configuration folder from scratch; return the login it was given.
+
+    `custom_components` are folders copied next to the integration (demo or test helpers).
+    """
+    if config_dir.exists():
+        shutil.rmtree(config_dir)
+    storage = config_dir / ".storage"
+    storage.mkdir(parents=True)
+    (config_dir / "configuration.yaml").write_text(
+        CORE_YAML.format(name=name, config_dir=config_dir) + extra_yaml
+    )
+    components = config_dir / "custom_components"
+    for source in (INTEGRATION, *custom_components):
+        shutil.copytree(
+            source, components / source.name, ignore=shutil.ignore_patterns("__pycache__")
+        )
+
+    auth, provider, access_token = _auth(username, password)
+    files: dict[str, dict[str, Any]] = {
+        "core.config_entries": _storage(
+            "core.config_entries",
+            {"entries": [mqtt_entry(broker_host, broker_port), lowi_entry(ident, lowi_options)]},
+            minor_version=5,
+        ),
+        "onboarding": _storage(
+            "onboarding",
+            {"done": ["user", "core_config", "analytics", "integration"]},
+            version=4,
+        ),
+        # Stored as confirmed ("stable"): HTTP settings from YAML would be a trial that Home
+        # Assistant asks to confirm, and reverts (restarting) after five minutes.
+        "http": _storage(
+            "http",
+            {
+                "stable": {
+                    "server_host": [http_host],
+                    "server_port": http_port,
+                    "cors_allowed_origins": [],
+                    "login_attempts_threshold": -1,
+                    "ip_ban_enabled": False,
+                    "ssl_profile": "modern",
+                    "use_x_frame_options": True,
+                    "created_at": _now(),
+                    "error": None,
+                    "error_message": None,
+                },
+                "pending": None,
+                "yaml_migration_done": True,
+            },
+            version=2,
+            minor_version=2,
+        ),
+        "auth": _storage("auth", auth),
+        "auth_provider.homeassistant": _storage("auth_provider.homeassistant", provider),
+    }
+    if energy:
+        files["energy"] = _storage("energy", energy_preferences(ident), minor_version=3)
+    for key, content in files.items():
+        (storage / key).write_text(json.dumps(content, indent=2))
+    return Login(username, password, access_token)
