@@ -10,25 +10,23 @@ for 1 day and 10 days of 15-minute rows, and 1 month and 1 year of hourly rows, 
 
 from __future__ import annotations
 
-from collections.abc import Generator
 from datetime import timedelta
-from pathlib import Path
 import logging
+from pathlib import Path
 import time
 import tracemalloc
 from typing import Any
 
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_mqtt_message
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
-import pytest
 from sqlalchemy import insert, select
 
 from custom_components.lowi_ores.const import CONF_IDENT, DOMAIN
 from homeassistant.components.recorder import Recorder
 from homeassistant.components.recorder.db_schema import States, StatesMeta, Statistics
-from homeassistant.components.recorder.models import StatisticMeanType
 from homeassistant.components.recorder.statistics import (
     async_import_statistics,
     get_metadata_with_session,
@@ -36,8 +34,7 @@ from homeassistant.components.recorder.statistics import (
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.recorder import get_instance, session_scope
 from homeassistant.util import dt as dt_util
-
-from tests.conftest import IDENT, TOPIC, make_payload
+from tests.conftest import IDENT, TOPIC, counter_statistic, make_payload
 
 PREFIX = f"sensor.lowi3_{IDENT}_"
 STEP = 10  # seconds between messages
@@ -49,10 +46,10 @@ RESULTS: list[str] = []
 
 
 @pytest.fixture
-def recorder_db_url(tmp_path: Path, hass_fixture_setup: list[bool]) -> Generator[str]:
+def recorder_db_url(tmp_path: Path, hass_fixture_setup: list[bool]) -> str:
     """A SQLite file, as Home Assistant's default recorder uses."""
     assert not hass_fixture_setup
-    yield f"sqlite:///{tmp_path / 'home-assistant_v2.db'}"
+    return f"sqlite:///{tmp_path / 'home-assistant_v2.db'}"
 
 
 @pytest.fixture
@@ -162,23 +159,16 @@ async def test_export_benchmark(recorder_mock: Recorder, hass: HomeAssistant) ->
         await hass.async_block_till_done()
     year_ago = (dt_util.utcnow() - timedelta(days=400)).replace(minute=0, second=0, microsecond=0)
     for key in (*COUNTERS, "gas_index"):
+        gas = key == "gas_index"
         async_import_statistics(
             hass,
-            {
-                "mean_type": StatisticMeanType.NONE,
-                "has_sum": True,
-                "name": None,
-                "source": "recorder",
-                "statistic_id": PREFIX + key,
-                "unit_class": "volume" if key == "gas_index" else "energy",
-                "unit_of_measurement": "m³" if key == "gas_index" else "kWh",
-            },
+            counter_statistic(PREFIX + key, "volume" if gas else "energy", "m³" if gas else "kWh"),
             [{"start": year_ago, "state": 0.0, "sum": 0.0}],
         )
     await async_wait_recording_done(hass)
 
     now = dt_util.utcnow()
-    end = now.timestamp() - now.timestamp() % 900 - 3600
+    end = now.timestamp() - now.timestamp() % 3600 - 3600
     recorder = get_instance(hass)
     started = time.perf_counter()
     states = await recorder.async_add_executor_job(_fill_states, hass, end)
@@ -209,4 +199,4 @@ async def test_export_benchmark(recorder_mock: Recorder, hass: HomeAssistant) ->
                 f"peak {peak:5.1f} MiB  (rows without data: {response['rows_without_data']})"
             )
             assert response["rows_without_data"] <= 1
-    print("\n" + "\n".join(RESULTS))  # noqa: T201
+    print("\n" + "\n".join(RESULTS))

@@ -20,6 +20,7 @@ from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.lowi_ores.const import CONF_IDENT, DOMAIN
+from homeassistant.components.recorder.models import StatisticMeanType, StatisticMetaData
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
@@ -45,6 +46,19 @@ BASE_PAYLOAD: dict[str, Any] = {
     "CG": "4321987",
     "CW": "123456",
 }
+
+
+def counter_statistic(statistic_id: str, unit_class: str, unit: str) -> StatisticMetaData:
+    """Return the metadata of a counter's long-term statistics, as the recorder keeps them."""
+    return {
+        "mean_type": StatisticMeanType.NONE,
+        "has_sum": True,
+        "name": None,
+        "source": "recorder",
+        "statistic_id": statistic_id,
+        "unit_class": unit_class,
+        "unit_of_measurement": unit,
+    }
 
 
 def make_payload(**changes: Any) -> str:

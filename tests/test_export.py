@@ -36,14 +36,13 @@ from yarl import URL
 from custom_components.lowi_ores.const import CONF_IDENT, CONF_TIMEOUT, DOMAIN
 from homeassistant.components import persistent_notification
 from homeassistant.components.recorder import Recorder
-from homeassistant.components.recorder.models import StatisticMeanType
 from homeassistant.components.recorder.statistics import async_import_statistics
 from homeassistant.core import HomeAssistant, ServiceResponse
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 
-from .conftest import IDENT, TOPIC, make_payload
+from .conftest import IDENT, TOPIC, counter_statistic, make_payload
 
 BRUSSELS = "Europe/Brussels"
 PREFIX = "sensor.lowi3_3494546c709b_"
@@ -414,15 +413,7 @@ def _import_hourly(
             rows.append({"start": start + timedelta(hours=hour), "state": state, "sum": total})
         async_import_statistics(
             hass,
-            {
-                "mean_type": StatisticMeanType.NONE,
-                "has_sum": True,
-                "name": None,
-                "source": "recorder",
-                "statistic_id": PREFIX + key,
-                "unit_class": unit_class,
-                "unit_of_measurement": unit,
-            },
+            counter_statistic(PREFIX + key, unit_class, unit),
             rows,  # type: ignore[arg-type]
         )
 
