@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+import fcntl
 import json
 import os
 from pathlib import Path
@@ -130,6 +131,14 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one story
     frontend = os.environ.get("LOWI_ORES_HASS_EXTRA")
     if port_open(args.port):
         say(f"port {args.port} is already in use: stop what uses it, or choose --port")
+        return 1
+    # One demo per state folder: a second one would delete the first one's configuration.
+    state_dir.parent.mkdir(parents=True, exist_ok=True)
+    lock = (state_dir.parent / f"{state_dir.name}.lock").open("w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        say(f"another demo runs in {shown}{state_dir}: stop it first, or choose --state-dir")
         return 1
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _request_stop)
