@@ -15,6 +15,7 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
     do_adhoc_statistics,
 )
 
+from demo.hass_config import energy_preferences
 from homeassistant.components.energy import data as energy_data
 from homeassistant.components.energy.validate import async_validate
 from homeassistant.components.recorder import Recorder
@@ -23,7 +24,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 
-from .conftest import TOPIC, make_payload
+from .conftest import IDENT, TOPIC, make_payload
 
 PREFIX = "sensor.lowi3_3494546c709b_"
 START = datetime(2026, 3, 2, 10, 0, tzinfo=dt_util.UTC)
@@ -55,7 +56,7 @@ async def test_energy_dashboard_accepts_the_sensors(
     mock_config_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """Grid import/export (day and night pairs and totals), grid power, gas and water: no issue."""
+    """The demo's Energy dashboard and the totals variant: HA's own validation finds no issue."""
     assert await async_setup_component(hass, "energy", {})
     await _setup(hass, mock_config_entry)
     for minute in range(4):
@@ -65,45 +66,28 @@ async def test_energy_dashboard_accepts_the_sensors(
     do_adhoc_statistics(hass, start=START)
     await async_wait_recording_done(hass)
 
-    def grid(imported: str, exported: str, **extra: str) -> energy_data.GridSourceType:
-        return {
-            "type": "grid",
-            "stat_energy_from": PREFIX + imported,
-            "stat_energy_to": PREFIX + exported,
-            "stat_cost": None,
-            "entity_energy_price": None,
-            "number_energy_price": None,
-            "stat_compensation": None,
-            "entity_energy_price_export": None,
-            "number_energy_price_export": None,
-            "cost_adjustment_day": 0.0,
-        } | extra  # type: ignore[return-value]
-
+    # The Energy dashboard of the demo (scripts/develop): day and night grid entries with net
+    # power, gas and water; plus the single-rate variant, the totals, as the README offers it.
+    preferences = energy_preferences(IDENT)
+    sources = preferences["energy_sources"]
+    totals = {key: value for key, value in sources[0].items() if key not in ("stat_rate", "name")}
+    totals |= {
+        "stat_energy_from": PREFIX + "import_index_total",
+        "stat_energy_to": PREFIX + "export_index_total",
+    }
+    sources.insert(2, totals)
+    assert [source.get("stat_energy_from") for source in sources] == [
+        PREFIX + key
+        for key in (
+            "import_index_day",
+            "import_index_night",
+            "import_index_total",
+            "gas_index",
+            "water_index",
+        )
+    ]
     manager = await energy_data.async_get_manager(hass)
-    await manager.async_update(
-        {
-            "energy_sources": [
-                grid("import_index_day", "export_index_day", stat_rate=PREFIX + "net_power"),
-                grid("import_index_night", "export_index_night"),
-                grid("import_index_total", "export_index_total"),
-                {
-                    "type": "gas",
-                    "stat_energy_from": PREFIX + "gas_index",
-                    "stat_cost": None,
-                    "entity_energy_price": None,
-                    "number_energy_price": None,
-                },
-                {
-                    "type": "water",
-                    "stat_energy_from": PREFIX + "water_index",
-                    "stat_cost": None,
-                    "entity_energy_price": None,
-                    "number_energy_price": None,
-                },
-            ],
-            "device_consumption": [],
-        }
-    )
+    await manager.async_update(preferences)  # type: ignore[arg-type]
     validation = (await async_validate(hass)).as_dict()
     assert validation["energy_sources"] == [[], [], [], [], []]
 
