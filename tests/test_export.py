@@ -245,7 +245,7 @@ async def test_quarter_hours_from_recorded_states(
     assert rows[0]["exported_kwh"] == "0.0"
     assert rows[0]["net_kwh"] == "0.15"
     assert rows[3]["net_kwh"] == ""
-    assert "gas_index_m3" in rows[0]  # the test dongle reports gas and water
+    assert "gas_used_m3" in rows[0]  # the test dongle reports gas and water
     assert response["rows"] == 4
     assert response["rows_without_data"] == 2
     assert response["totals"]["imported_kwh"] == 0.3
@@ -450,8 +450,8 @@ async def test_month_day_and_hour_rows_from_statistics(
     [row] = _csv(month["path"])
     assert row["start_local"] == "2026-10-01T00:00:00+02:00"
     assert row["import_index_day_kwh"] == "1000.4"  # the state at the end of the hour before
-    assert row["gas_index_m3"] == "37.25"
-    assert row["water_index_m3"] == ""
+    assert row["gas_used_m3"] == "37.25"
+    assert row["water_used_m3"] == ""
 
     days = await _export(hass, start="2026-10-24", end="2026-10-26", resolution="day")
     rows = _csv(days["path"])
@@ -498,8 +498,9 @@ async def test_quarter_hours_older_than_the_recorded_states(
     with pytest.raises(ServiceValidationError) as raised:
         await _export(hass, start="2026-03-01", end="2026-03-02", resolution="15_minutes")
     assert raised.value.translation_key == "states_not_available"
-    assert raised.value.translation_placeholders == {"earliest": "2026-03-02 09:49"}
-    assert "only begin on 2026-03-02 09:49" in str(raised.value)
+    # States begin at 09:49; the first quarter that can start from a known value is 10:00.
+    assert raised.value.translation_placeholders == {"earliest": "2026-03-02 10:00"}
+    assert "only begin on 2026-03-02 10:00" in str(raised.value)
     folder = Path(hass.config.path("lowi_ores", "exports"))
     assert not folder.exists() or not any(folder.iterdir())
 
@@ -573,7 +574,9 @@ async def test_response_link_is_signed_for_the_file(
         format="xlsx",
     )  # fmt: skip
     client = await hass_client_no_auth()
-    download = await client.get(URL(response["url"]).path_qs)
+    assert response["url"].startswith("/api/lowi_ores/exports/")  # relative: no guessed host
+    assert response["full_url"] is None  # no address configured
+    download = await client.get(response["url"])
     assert download.status == 200
     assert await download.read() == Path(response["path"]).read_bytes()
     assert response["url_expires"] == (dt_util.utcnow() + timedelta(hours=24)).isoformat()
@@ -764,3 +767,28 @@ async def test_moments_given_as_objects(
     days = await _export(hass, start=date(2026, 3, 1), end=date(2026, 3, 1), resolution="day")
     assert days["rows"] == 1
     assert days["rows_without_data"] == 1
+
+
+async def test_running_interval_and_open_periods(
+    recorder_mock: Recorder, hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """A quarter still running says so; a start alone runs until now, an end alone from its month."""
+    await _record_quarters(hass, freezer)
+    freezer.move_to(QUARTER_START + timedelta(minutes=67))  # 11:07
+    response = await _export(hass, start="2026-03-02 10:00", resolution="15_minutes")
+    assert response["end"] == "2026-03-02T11:15:00+01:00"
+    rows = _csv(response["path"])
+    assert [row["data"] for row in rows] == [
+        "complete",
+        "complete",
+        "missing",
+        "missing",
+        "in_progress",
+    ]
+    assert rows[-1]["imported_kwh"] == "0.1"  # what is recorded so far
+
+    hass.config.internal_url = "http://homeassistant.local:8123"
+    end_only = await _export(hass, end="2026-02-10", resolution="day")
+    assert end_only["start"] == "2026-02-01T00:00:00+01:00"
+    assert end_only["end"] == "2026-02-11T00:00:00+01:00"
+    assert end_only["full_url"] == "http://homeassistant.local:8123" + end_only["url"]

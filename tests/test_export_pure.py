@@ -255,7 +255,7 @@ def test_totals_and_values() -> None:
     values = row_values(row, columns)
     assert values[-1] == 0.0
     assert str(values[-1]) == "0.0"
-    assert [c.machine_name() for c in columns][-1] == "gas_index_m3"
+    assert [c.machine_name() for c in columns][-1] == "gas_used_m3"
     assert Column("data").machine_name() == "data"
     assert Column("data").label({"data": "Data"}) == "Data"
 

@@ -130,7 +130,6 @@ def _moment(value: str | date | None, zone: tzinfo, field: str) -> datetime | da
 
 def _period(call: ServiceCall, resolution: Resolution, zone: tzinfo) -> tuple[datetime, datetime]:
     """Return the period's first and last boundaries (UTC), aligned on the resolution."""
-    default_start, default_end = last_full_month(dt_util.utcnow(), zone)
     start = _moment(call.data.get(ATTR_START), zone, ATTR_START)
     end = _moment(call.data.get(ATTR_END), zone, ATTR_END)
     if isinstance(start, date) and not isinstance(start, datetime):
@@ -138,9 +137,15 @@ def _period(call: ServiceCall, resolution: Resolution, zone: tzinfo) -> tuple[da
     if isinstance(end, date) and not isinstance(end, datetime):
         # A date as the end means that whole day.
         end = datetime.combine(end + timedelta(days=1), datetime.min.time(), zone)
-    start = floor_boundary(start or default_start, resolution, zone)
     now = ceil_boundary(dt_util.utcnow(), resolution, zone)
-    end = min(ceil_boundary(end or default_end, resolution, zone), now)
+    if start is None and end is None:
+        start, end = last_full_month(dt_util.utcnow(), zone)
+    if end is None:  # only a start: until now
+        end = now
+    if start is None:  # only an end: from the start of its month
+        start = floor_boundary(end - timedelta(microseconds=1), Resolution.MONTH, zone)
+    start = floor_boundary(start, resolution, zone)
+    end = min(ceil_boundary(end, resolution, zone), now)
     if start >= end:
         raise _invalid(
             "empty_period",
@@ -244,23 +249,24 @@ async def _async_export(call: ServiceCall) -> ServiceResponse:
         ),
         (labels["about_note"], labels["note"]),
     )
-    request = ExportRequest(sources, start, end, resolution, zone, fmt, path, labels, about)
+    request = ExportRequest(
+        sources, start, end, resolution, zone, fmt, path, labels, about, dt_util.utcnow()
+    )
     try:
         result = await get_instance(hass).async_add_executor_job(run_export, hass, request)
     except StatesNotAvailableError as err:
         if err.earliest is None:
             raise _invalid("no_states") from err
-        raise _invalid(
-            "states_not_available",
-            earliest=_local_text(dt_util.utc_from_timestamp(err.earliest), zone),
-        ) from err
+        # The first start that works: the first boundary with a state at or before it.
+        first = ceil_boundary(dt_util.utc_from_timestamp(err.earliest), resolution, zone)
+        raise _invalid("states_not_available", earliest=_local_text(first, zone)) from err
     except UnitNotSupportedError as err:
         raise _invalid("unit_not_supported", entity_id=err.entity_id, unit=str(err.unit)) from err
     except OSError as err:
         raise _invalid("write_failed", path=str(path), error=err.strerror or str(err)) from err
 
     url, expires = _async_offer_download(hass, result.path)
-    response = _response(result, request, url, expires)
+    response = _response(result, request, url, _absolute(hass, url), expires)
     if not call.return_response:
         persistent_notification.async_create(
             hass,
@@ -282,8 +288,22 @@ async def _async_export(call: ServiceCall) -> ServiceResponse:
     return response
 
 
+def _absolute(hass: HomeAssistant, url: str) -> str | None:
+    """Return the link with Home Assistant's configured address; None rather than a guess."""
+    if not (hass.config.internal_url or hass.config.external_url):
+        return None
+    try:
+        return f"{get_url(hass, allow_ip=True)}{url}"
+    except NoURLAvailableError:
+        return None
+
+
 def _response(
-    result: ExportResult, request: ExportRequest, url: str, expires: datetime
+    result: ExportResult,
+    request: ExportRequest,
+    url: str,
+    full_url: str | None,
+    expires: datetime,
 ) -> dict[str, Any]:
     totals = result.totals
     summary: dict[str, float] = {
@@ -297,6 +317,7 @@ def _response(
     return {
         "path": str(result.path),
         "url": url,
+        "full_url": full_url,
         "url_expires": expires.isoformat(),
         "rows": totals.rows,
         "rows_without_data": totals.rows_without_data,
@@ -321,11 +342,9 @@ def _async_offer_download(hass: HomeAssistant, path: Path) -> tuple[str, datetim
     token = secrets.token_urlsafe(24)
     expires = now + EXPORT_LINK_VALIDITY
     downloads[token] = Download(path, expires)
-    signed = async_sign_path(hass, EXPORT_URL.format(token=token), EXPORT_LINK_VALIDITY)
-    try:
-        return f"{get_url(hass)}{signed}", expires
-    except NoURLAvailableError:
-        return signed, expires
+    # Relative: the frontend opens it on the address the user is on. A guessed host may not be
+    # reachable (Home Assistant's network detection picks any local address).
+    return async_sign_path(hass, EXPORT_URL.format(token=token), EXPORT_LINK_VALIDITY), expires
 
 
 class ExportDownloadView(HomeAssistantView):

@@ -108,6 +108,7 @@ class ExportRequest:
     path: Path
     labels: dict[str, str]
     about: tuple[tuple[str, str], ...]
+    now: datetime  # rows ending after it are still running
 
     @property
     def counters(self) -> tuple[Counter, ...]:
@@ -167,6 +168,7 @@ def _write_file(
 ) -> None:
     def feed(writer: ExportWriter) -> None:
         for row in rows:
+            row.running = row.end > request.now
             writer.write(row)
             totals.add(row)
 

@@ -57,6 +57,8 @@ class Row:
     usage: dict[Counter, float | None]
     average_import_power: float | None = None
     peak_import_power: float | None = None
+    # Still running when the export was made: its values are "so far".
+    running: bool = False
 
     def _sum(self, counters: Sequence[Counter]) -> float | None:
         values = [self.usage.get(counter) for counter in counters]

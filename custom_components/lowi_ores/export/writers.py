@@ -18,6 +18,9 @@ import xlsxwriter
 from .intervals import Resolution
 from .rows import ELECTRICITY_COUNTERS, Counter, Row
 
+# Gas and water are exported as what was used during the interval, not as indexes.
+USED_COLUMNS = {Counter.GAS: "gas_used", Counter.WATER: "water_used"}
+
 
 class FileFormat(StrEnum):
     """The export's file formats."""
@@ -59,7 +62,7 @@ def columns_for(counters: Sequence[Counter], resolution: Resolution) -> list[Col
     columns = [Column(counter.value, "kWh") for counter in ELECTRICITY_COUNTERS]
     columns += [Column("imported", "kWh"), Column("exported", "kWh"), Column("net", "kWh")]
     columns += [
-        Column(counter.value, "m³")
+        Column(USED_COLUMNS[counter], "m³")
         for counter in (Counter.GAS, Counter.WATER)
         if counter in counters
     ]
@@ -86,13 +89,22 @@ def row_values(row: Row, columns: Sequence[Column]) -> list[float | None]:
                 value = row.average_import_power
             case "peak_import_power":
                 value = row.peak_import_power
-            case key if Counter(key) in ELECTRICITY_COUNTERS:
+            case "gas_used":
+                value = row.usage.get(Counter.GAS)
+            case "water_used":
+                value = row.usage.get(Counter.WATER)
+            case key:
                 value = row.indexes.get(Counter(key))
-            case key:  # gas and water: what was used during the interval
-                value = row.usage.get(Counter(key))
         # + 0.0 turns a rounded -0.0 into 0.0.
         values.append(None if value is None else round(value, column.decimals) + 0.0)
     return values
+
+
+def status(row: Row) -> str:
+    """Return the row's data status: a label key, and the plain CSV's value."""
+    if not row.has_data:
+        return "missing"
+    return "in_progress" if row.running else "complete"
 
 
 class ExportWriter(Protocol):
@@ -128,7 +140,7 @@ class CsvWriter:
             [
                 row.start.astimezone(self._zone).isoformat(),
                 row.start.astimezone(UTC).isoformat().replace("+00:00", "Z"),
-                "complete" if row.has_data else "missing",
+                status(row),
                 *("" if v is None else repr(v) for v in row_values(row, self._columns)),
             ]
         )
@@ -167,7 +179,7 @@ class ExcelCsvWriter:
                 local.strftime("%Y-%m-%d %H:%M:%S"),
                 _offset(local),
                 row.start.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
-                self._labels["complete" if row.has_data else "missing"],
+                self._labels[status(row)],
                 *(
                     "" if value is None else f"{value:.{column.decimals}f}".replace(".", ",")
                     for value, column in zip(values, self._columns, strict=True)
@@ -227,7 +239,7 @@ class XlsxWriter:
         sheet.write_datetime(line, 0, local.replace(tzinfo=None), self._date)
         sheet.write_string(line, 1, _offset(local))
         sheet.write_datetime(line, 2, row.start.astimezone(UTC).replace(tzinfo=None), self._date)
-        sheet.write_string(line, 3, self._labels["complete" if row.has_data else "missing"])
+        sheet.write_string(line, 3, self._labels[status(row)])
         for index, (value, column) in enumerate(
             zip(row_values(row, self._columns), self._columns, strict=True), start=4
         ):
