@@ -15,6 +15,7 @@ import io
 import logging
 import os
 from pathlib import Path
+import re
 from typing import Any
 from unittest.mock import patch
 from uuid import uuid4
@@ -536,8 +537,10 @@ async def test_signed_link_and_notification(
     [notification] = [n for key, n in notifications.items() if key.startswith("lowi_ores_export")]
     assert notification["title"] == "LoWi3 export ready"
     message = notification["message"]
-    link = message[message.index("](") + 2 : message.index(")", message.index("]("))]
-    url = URL(link)
+    # An anchor that opens outside the app (a Markdown link would be routed inside it).
+    link = re.search(r'<a href="([^"]+)" target="_blank">', message)
+    assert link is not None, message
+    url = URL(link.group(1))
     assert "authSig" in url.query
     assert "lowi3_3494546c709b_15_minutes_2026-03-02_2026-03-02.csv" in message
 

@@ -1,5 +1,8 @@
 """What the export's files and notification say, in the four languages of the integration.
 
+The notification's link is an HTML anchor with target="_blank": the frontend handles a plain
+Markdown link to its own host as a page of the app, so the file would never download.
+
 Home Assistant translates actions, errors and entities through strings.json; the text inside a
 file it writes has no such category, so it lives here, checked by the tests to have the same keys
 in every language.
@@ -52,7 +55,7 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "resolution_day": "day",
         "resolution_month": "month",
         "notification_title": "LoWi3 export ready",
-        "notification_message": "The export of {dongle} from {start} to {end} ({rows} rows, {resolution}) is ready: [download {file_name}]({url}). The link works until {expires}. The file is kept in `{path}`.",
+        "notification_message": 'The export of {dongle} from {start} to {end} ({rows} rows, {resolution}) is ready: <a href="{url}" target="_blank">download {file_name}</a>. The link works until {expires}. The file is kept in `{path}`.',
     },
     "fr": {
         "start_local": "Début (heure locale)",
@@ -94,7 +97,7 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "resolution_day": "jour",
         "resolution_month": "mois",
         "notification_title": "Export LoWi3 prêt",
-        "notification_message": "L'export de {dongle} du {start} au {end} ({rows} lignes, {resolution}) est prêt : [télécharger {file_name}]({url}). Le lien fonctionne jusqu'au {expires}. Le fichier est conservé dans `{path}`.",
+        "notification_message": 'L\'export de {dongle} du {start} au {end} ({rows} lignes, {resolution}) est prêt : <a href="{url}" target="_blank">télécharger {file_name}</a>. Le lien fonctionne jusqu\'au {expires}. Le fichier est conservé dans `{path}`.',
     },
     "nl": {
         "start_local": "Begin (lokale tijd)",
@@ -136,7 +139,7 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "resolution_day": "dag",
         "resolution_month": "maand",
         "notification_title": "LoWi3-export klaar",
-        "notification_message": "De export van {dongle} van {start} tot {end} ({rows} rijen, {resolution}) is klaar: [download {file_name}]({url}). De link werkt tot {expires}. Het bestand blijft bewaard in `{path}`.",
+        "notification_message": 'De export van {dongle} van {start} tot {end} ({rows} rijen, {resolution}) is klaar: <a href="{url}" target="_blank">download {file_name}</a>. De link werkt tot {expires}. Het bestand blijft bewaard in `{path}`.',
     },
     "de": {
         "start_local": "Beginn (Ortszeit)",
@@ -178,7 +181,7 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "resolution_day": "Tag",
         "resolution_month": "Monat",
         "notification_title": "LoWi3-Export bereit",
-        "notification_message": "Der Export von {dongle} vom {start} bis {end} ({rows} Zeilen, {resolution}) ist bereit: [{file_name} herunterladen]({url}). Der Link funktioniert bis {expires}. Die Datei bleibt in `{path}`.",
+        "notification_message": 'Der Export von {dongle} vom {start} bis {end} ({rows} Zeilen, {resolution}) ist bereit: <a href="{url}" target="_blank">{file_name} herunterladen</a>. Der Link funktioniert bis {expires}. Die Datei bleibt in `{path}`.',
     },
 }
 
