@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
 from http import HTTPStatus
 from pathlib import Path
@@ -48,7 +48,13 @@ from ..const import (
     EXPORT_URL,
     SERVICE_EXPORT,
 )
-from .intervals import Resolution, ceil_boundary, floor_boundary, last_full_month
+from .intervals import (
+    Resolution,
+    ceil_boundary,
+    floor_boundary,
+    last_full_month,
+    local_midnight,
+)
 from .labels import labels_for
 from .recorder_job import (
     ExportRequest,
@@ -115,28 +121,26 @@ def _choice[E: (Resolution, FileFormat)](kind: type[E], value: str, field: str) 
         ) from None
 
 
-def _moment(value: str | date | None, zone: tzinfo, field: str) -> datetime | date | None:
-    """Read a date (a whole local day) or a date-time (naive ones are local) from the call."""
+def _moment(value: str | date | None, zone: tzinfo, field: str, *, end: bool) -> datetime | None:
+    """Read a date or a date-time from the call; naive times are local.
+
+    A date is a whole local day: its midnight as a start, the next midnight as an end.
+    """
+    if isinstance(value, str):
+        text = value.strip()
+        parsed = dt_util.parse_date(text) if DATE_ONLY.match(text) else dt_util.parse_datetime(text)
+        if parsed is None:
+            raise _invalid("invalid_moment", field=field, value=value)
+        value = parsed
     if value is None or isinstance(value, datetime):
-        return value.replace(tzinfo=value.tzinfo or zone) if value else None
-    if isinstance(value, date):
-        return value
-    if DATE_ONLY.match(value.strip()) and (day := dt_util.parse_date(value.strip())):
-        return day
-    if (moment := dt_util.parse_datetime(value.strip())) is None:
-        raise _invalid("invalid_moment", field=field, value=value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+        return value if value is None or value.tzinfo else value.replace(tzinfo=zone)
+    return local_midnight(value + timedelta(days=1) if end else value, zone)
 
 
 def _period(call: ServiceCall, resolution: Resolution, zone: tzinfo) -> tuple[datetime, datetime]:
     """Return the period's first and last boundaries (UTC), aligned on the resolution."""
-    start = _moment(call.data.get(ATTR_START), zone, ATTR_START)
-    end = _moment(call.data.get(ATTR_END), zone, ATTR_END)
-    if isinstance(start, date) and not isinstance(start, datetime):
-        start = datetime.combine(start, datetime.min.time(), zone)
-    if isinstance(end, date) and not isinstance(end, datetime):
-        # A date as the end means that whole day.
-        end = datetime.combine(end + timedelta(days=1), datetime.min.time(), zone)
+    start = _moment(call.data.get(ATTR_START), zone, ATTR_START, end=False)
+    end = _moment(call.data.get(ATTR_END), zone, ATTR_END, end=True)
     now = ceil_boundary(dt_util.utcnow(), resolution, zone)
     if start is None and end is None:
         start, end = last_full_month(dt_util.utcnow(), zone)
@@ -189,7 +193,7 @@ def _sources(hass: HomeAssistant, ident: str, resolution: Resolution) -> tuple[S
             factor = unit_factor(source, recorded_unit or unit)
         except UnitNotSupportedError as err:
             raise _invalid("unit_not_supported", entity_id=entity_id, unit=str(err.unit)) from err
-        sources.append(Source(key, entity_id, unit, converter, factor))
+        sources.append(replace(source, factor=factor))
     return tuple(sources)
 
 

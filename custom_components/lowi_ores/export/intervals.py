@@ -79,13 +79,6 @@ def boundaries(
         boundary = next_boundary(boundary, resolution, zone)
 
 
-def count_intervals(start: datetime, end: datetime, resolution: Resolution, zone: tzinfo) -> int:
-    """Return how many intervals lie between two boundaries."""
-    if resolution in FIXED_STEPS:
-        return int((end - start) / FIXED_STEPS[resolution])
-    return sum(1 for _ in boundaries(start, end, resolution, zone)) - 1
-
-
 def last_full_month(now: datetime, zone: tzinfo) -> tuple[datetime, datetime]:
     """Return the last full calendar month before now, as UTC boundaries of local midnights."""
     first_of_this_month = now.astimezone(zone).date().replace(day=1)

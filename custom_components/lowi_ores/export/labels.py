@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from typing import Final
 
-LANGUAGES: Final = ("en", "fr", "nl", "de")
-
 LABELS: Final[dict[str, dict[str, str]]] = {
     "en": {
         "start_local": "Start (local time)",
@@ -107,10 +105,10 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "complete": "volledig",
         "missing": "geen gegevens",
         "in_progress": "bezig",
-        "import_index_day": "Index afname dag",
-        "import_index_night": "Index afname nacht",
-        "export_index_day": "Index injectie dag",
-        "export_index_night": "Index injectie nacht",
+        "import_index_day": "Meterstand afname dag",
+        "import_index_night": "Meterstand afname nacht",
+        "export_index_day": "Meterstand injectie dag",
+        "export_index_night": "Meterstand injectie nacht",
         "imported": "Afgenomen",
         "exported": "Geïnjecteerd",
         "net": "Netto (afgenomen - geïnjecteerd)",

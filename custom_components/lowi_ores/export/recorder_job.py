@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from itertools import chain
 from math import isfinite
 import os
 from pathlib import Path
@@ -130,17 +129,17 @@ def run_export(hass: HomeAssistant, request: ExportRequest) -> ExportResult:
     The file appears under its final name only when it is complete.
     """
     with session_scope(hass=hass, read_only=True) as session:
+        # Both run their checks (states at the start, units) here, before any file exists;
+        # the rows themselves are read as the file is written.
         rows = (
             _rows_from_states(hass, session, request)
             if request.resolution is Resolution.QUARTER_HOUR
             else _rows_from_statistics(hass, session, request)
         )
-        # Fail (no data at the start) before any file is created.
-        first = next(rows, None)
-        return _write(request, first, rows)
+        return _write(request, rows)
 
 
-def _write(request: ExportRequest, first: Row | None, rows: Iterator[Row]) -> ExportResult:
+def _write(request: ExportRequest, rows: Iterator[Row]) -> ExportResult:
     totals = Totals()
     columns = columns_for(request.counters, request.resolution)
     request.path.parent.mkdir(parents=True, exist_ok=True)
@@ -149,9 +148,7 @@ def _write(request: ExportRequest, first: Row | None, rows: Iterator[Row]) -> Ex
     )
     os.close(handle)
     try:
-        _write_file(
-            Path(temporary), request, columns, chain((first,) if first else (), rows), totals
-        )
+        _write_file(Path(temporary), request, columns, rows, totals)
         Path(temporary).replace(request.path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
