@@ -11,6 +11,9 @@ PYTHON_VERSION=3.14
 CACHE_DIR=${LOWI_ORES_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/lowi_ores}
 ROOTFS="$CACHE_DIR/rootfs-sid"
 LOCAL_VENV="$CACHE_DIR/venv-py$PYTHON_VERSION"
+# The work tree's copy inside the root: one per checkout, so that two clones (or git worktrees)
+# on the same machine can run their tests at the same time.
+SRC_IN_ROOT="/src/$(printf '%s' "$REPO_ROOT" | cksum | cut -d' ' -f1)"
 
 log() { printf '[lowi_ores] %s\n' "$*" >&2; }
 
@@ -35,13 +38,14 @@ debian_mirror() {
   printf '%s\n' "${uri:-}"
 }
 
-# Copy the work tree (not .git, not caches) into the chroot at /src.
+# Copy the work tree (not .git, not caches) into the chroot at $SRC_IN_ROOT.
 sync_into_rootfs() {
-  rm -rf "$ROOTFS/src"
-  mkdir -p "$ROOTFS/src"
+  if [ -f "$ROOTFS/src/pyproject.toml" ]; then rm -rf "$ROOTFS/src"; fi  # the older, single copy
+  rm -rf "${ROOTFS:?}$SRC_IN_ROOT"
+  mkdir -p "$ROOTFS$SRC_IN_ROOT"
   tar -C "$REPO_ROOT" --exclude=./.git --exclude='__pycache__' --exclude=.mypy_cache \
       --exclude=.ruff_cache --exclude=.pytest_cache --exclude=.hypothesis --exclude=.coverage \
-      -cf - . | tar -C "$ROOTFS/src" -xf -
+      -cf - . | tar -C "$ROOTFS$SRC_IN_ROOT" -xf -
 }
 
 # Run a shell command line in the test environment, from the repository's root.
@@ -56,21 +60,24 @@ run_in_env() {
         CI="${CI:-}" TERM="${TERM:-dumb}" VIRTUAL_ENV=/opt/venv \
         LOWI_ORES_DB_HOST="${LOWI_ORES_DB_HOST:-127.0.0.1}" \
         LOWI_ORES_HASS_EXTRA="$(hass_extra_dir)" LOWI_ORES_E2E_REQUIRED=1 \
-        "$(chroot_bin)" "$ROOTFS" /bin/bash -c "cd /src && $1"
+        "$(chroot_bin)" "$ROOTFS" /bin/bash -c "cd $SRC_IN_ROOT && $1"
   fi
 }
 
 chroot_bin() { command -v chroot 2>/dev/null || echo /usr/sbin/chroot; }
 
 # A fresh proc filesystem inside the root (psutil, used by mypy and Home Assistant, reads it).
-# Never a bind mount of the host's; unmounted when the calling script exits.
+# Never a bind mount of the host's; unmounted when the last script using the root exits.
 mount_proc() {
   mkdir -p "$ROOTFS/proc"
-  if ! mountpoint -q "$ROOTFS/proc"; then
-    mount -t proc proc "$ROOTFS/proc"
-    trap 'umount_proc' EXIT
-  fi
+  if ! mountpoint -q "$ROOTFS/proc"; then mount -t proc proc "$ROOTFS/proc"; fi
+  trap 'umount_proc' EXIT
 }
 umount_proc() {
+  # Another run (a second checkout, a demo) may still be using the root: leave proc to it.
+  local root
+  for root in /proc/[0-9]*/root; do
+    [ "$(readlink "$root" 2>/dev/null)" = "$ROOTFS" ] && return 0
+  done
   if mountpoint -q "$ROOTFS/proc" 2>/dev/null; then umount -l "$ROOTFS/proc" || true; fi
 }
