@@ -1,0 +1,1 @@
+"""What a Belgian household is billed for, computed from the meter's indexes (pure Python)."""
