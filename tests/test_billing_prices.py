@@ -427,10 +427,34 @@ def test_timeline_reads_the_value_in_force() -> None:
     assert timeline.value_at(NOON + 1800) is None  # not reached yet
     timeline.follow_until(NOON + 2000)
     assert timeline.value_at(NOON + 1800) == 95.5
-    timeline.record(NOON + 10, 70.0)  # older: placed in time, later values untouched
-    assert timeline.value_at(NOON + 450) == 70.0
-    timeline.insert(NOON + 1000, 90.0)  # from the recorder's history
+    timeline.record(NOON + 1500, 96.0)  # a second state at the same moment replaces the first
+    assert timeline.value_at(NOON + 1800) == 96.0
+    assert timeline.fill(NOON + 1350, 90.0)  # from the recorder's history
     assert timeline.value_at(NOON + 1350) == 90.0
+    assert timeline.value_at(NOON + 1349) is None
+
+
+def test_a_restart_across_a_boundary_is_not_knowable() -> None:
+    """Stopped within a quarter: the value held. Stopped across a boundary: unknown, for good."""
+    timeline = SpotTimeline()
+    timeline.record(NOON + 4, 80.0)
+    timeline.follow_until(NOON + 100)
+    timeline.resume(NOON + 400)  # back within the same quarter
+    assert timeline.value_at(NOON + 399) == 80.0
+    timeline.resume(NOON + 1500)  # down from 12:06:40 to 12:25, over the 12:15 boundary
+    assert timeline.value_at(NOON + 899) == 80.0
+    assert timeline.value_at(NOON + 1350) is None
+    assert not timeline.fill(NOON + 1350, 81.0)  # the recorder was down too
+    assert timeline.value_at(NOON + 1350) is None
+    timeline.record(NOON + 1500, 82.0)
+    timeline.follow_until(NOON + 1600)
+    assert timeline.value_at(NOON + 1600) == 82.0
+    restored = SpotTimeline()
+    restored.restore(timeline.as_dict())
+    assert restored == timeline
+    fresh = SpotTimeline()
+    fresh.resume(NOON)  # never followed: nothing to say
+    assert fresh.known_until is None
 
 
 def test_timeline_forgets_after_a_day_and_survives_a_restart() -> None:
@@ -443,8 +467,17 @@ def test_timeline_forgets_after_a_day_and_survives_a_restart() -> None:
     restored = SpotTimeline(keep_seconds=3600)
     restored.restore(timeline.as_dict())
     assert restored == timeline
-    restored.restore({"points": [[1, 2], ["x", 3], [4], [5, None], "nonsense"], "known_until": 9})
+    restored.restore(
+        {
+            "points": [[1, 2], ["x", 3], [4], [5, None], [6, "nan"], "nonsense"],
+            "known_until": 9,
+            "resolved": [[7, 70], [8, None]],
+            "down": [[2, 3], [4, "x"]],
+        }
+    )
     assert restored.points == [(1.0, 2.0), (5.0, None)]
+    assert restored.resolved == {7.0: 70.0}
+    assert restored.down == [(2.0, 3.0)]
     assert restored.known_until == 9.0
     restored.restore("nonsense")
     assert restored.points == []
@@ -521,7 +554,9 @@ def test_a_slot_without_price_for_a_day_is_left_out() -> None:
     assert (book.unpriced_imported, book.unpriced_exported) == (0.4, 1.5)
     assert book.import_cost == book.export_revenue == 0.0
     assert book.pending == []
-    book.forget_unpriced()
+    book.expire_unpriced(NOON)
+    assert len(book.unpriced) == 1
+    book.expire_unpriced(NOON + 1)
     assert book.unpriced == []
     assert book.unpriced_imported == 0.4
 

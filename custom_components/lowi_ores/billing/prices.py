@@ -21,7 +21,7 @@ below zero on sunny afternoons, and then exporting costs money. Nothing is clamp
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -454,63 +454,103 @@ class SpotTimeline:
     """What the spot sensor showed and when, in EUR/MWh (None: unavailable or nonsense).
 
     Kept for ``keep_seconds`` so that a slot's midpoint can be looked up after the slot closes
-    (an hourly contract needs its last quarter's midpoint, 52.5 minutes into the hour) and
-    filled in later from the recorder's history.
+    (an hourly contract needs its last quarter's midpoint, 52.5 minutes into the hour). Values
+    the live sensor did not give can be filled in later from the recorder's history, except
+    while the ledger itself was stopped across a quarter-hour boundary: what the sensor would
+    have shown then is not known to anyone.
     """
 
     keep_seconds: float = 26 * HOUR_SECONDS
     points: list[tuple[float, float | None]] = field(default_factory=list)
     known_until: float | None = None  # the last moment the sensor was followed
+    resolved: dict[float, float] = field(default_factory=dict)  # from the recorder
+    down: list[tuple[float, float]] = field(default_factory=list)  # not followed, not knowable
 
     def record(self, timestamp: float, value: float | None) -> None:
         """Take the sensor's value from a moment on, as it changes (live)."""
-        self.insert(timestamp, value)
-        if self.known_until is None or timestamp > self.known_until:
-            self.known_until = timestamp
-        horizon = self.known_until - self.keep_seconds
+        self._insert(timestamp, value)
+        self.follow_until(timestamp)
+        horizon = timestamp - self.keep_seconds
         # Keep the last point before the horizon: it holds the value at the horizon.
         while len(self.points) > 1 and self.points[1][0] <= horizon:
             self.points.pop(0)
+        self.resolved = {moment: v for moment, v in self.resolved.items() if moment > horizon}
+        self.down = [span for span in self.down if span[1] > horizon]
 
-    def insert(self, timestamp: float, value: float | None) -> None:
-        """Put a value at its place in time (from the recorder's history); it replaces an equal time."""
+    def _insert(self, timestamp: float, value: float | None) -> None:
         index = bisect.bisect_left(self.points, timestamp, key=lambda point: point[0])
         if index < len(self.points) and self.points[index][0] == timestamp:
             self.points[index] = (timestamp, value)
         else:
             self.points.insert(index, (timestamp, value))
 
+    def follow_until(self, timestamp: float) -> None:
+        """Note that the sensor kept its last value until a moment (no change since)."""
+        if self.known_until is None or timestamp > self.known_until:
+            self.known_until = timestamp
+
+    def resume(self, now: float) -> None:
+        """Start following again after a stop (a restart).
+
+        Until the first quarter-hour boundary after the stop the sensor kept its value (it
+        changes at boundaries); from that boundary on, until now, nothing is known.
+        """
+        if self.known_until is None or now <= self.known_until:
+            return
+        boundary = self.known_until - self.known_until % QUARTER_SECONDS + QUARTER_SECONDS
+        if boundary <= now:
+            self._insert(boundary, None)
+            self.down.append((boundary, now))
+        self.known_until = now
+
     def value_at(self, timestamp: float) -> float | None:
         """Return the value shown at a moment, or None when it is not known (yet)."""
+        if timestamp in self.resolved:
+            return self.resolved[timestamp]
         if self.known_until is None or timestamp > self.known_until:
             return None
         index = bisect.bisect_right(self.points, timestamp, key=lambda point: point[0])
         return self.points[index - 1][1] if index else None
 
-    def follow_until(self, timestamp: float) -> None:
-        """Note that the sensor kept its last value until a moment (no change since)."""
-        if self.points and (self.known_until is None or timestamp > self.known_until):
-            self.known_until = timestamp
+    def fill(self, timestamp: float, value: float) -> bool:
+        """Take a value the recorder's history gives for a moment; False when not knowable."""
+        if any(start <= timestamp <= end for start, end in self.down):
+            return False
+        self.resolved[timestamp] = value
+        return True
 
     def as_dict(self) -> dict[str, Any]:
         """Return what must survive a restart."""
         return {
             "points": [[moment, value] for moment, value in self.points],
             "known_until": self.known_until,
+            "resolved": [[moment, value] for moment, value in self.resolved.items()],
+            "down": [list(span) for span in self.down],
         }
 
     def restore(self, data: Any) -> None:
         """Take back :meth:`as_dict` output; anything malformed is dropped."""
-        points = data.get("points") if isinstance(data, dict) else None
+        if not isinstance(data, dict):
+            data = {}
         self.points = []
-        for item in points if isinstance(points, list) else []:
-            if not (isinstance(item, list) and len(item) == 2):
-                continue
-            moment, value = finite_number(item[0]), finite_number(item[1])
-            if moment is not None and (value is not None or item[1] is None):
-                self.insert(moment, value)
-        until = finite_number(data.get("known_until")) if isinstance(data, dict) else None
+        for moment, value, raw in _pairs(data.get("points")):
+            if value is not None or raw is None:
+                self._insert(moment, value)
+        self.resolved = {
+            moment: value for moment, value, _ in _pairs(data.get("resolved")) if value is not None
+        }
+        self.down = [(start, end) for start, end, _ in _pairs(data.get("down")) if end is not None]
+        until = finite_number(data.get("known_until"))
         self.known_until = until if self.points else None
+
+
+def _pairs(data: Any) -> Iterator[tuple[float, float | None, Any]]:
+    """Yield (first, second or None, raw second) from a stored list of pairs, skipping junk."""
+    for item in data if isinstance(data, list) else []:
+        if isinstance(item, list) and len(item) == 2:
+            first = finite_number(item[0])
+            if first is not None:
+                yield first, finite_number(item[1]), item[1]
 
 
 def dynamic_price(
@@ -672,9 +712,9 @@ class CostBook:
             self.export_revenue += money
         return money
 
-    def forget_unpriced(self) -> None:
-        """Clear the list of slots left out (the user has seen the report)."""
-        self.unpriced = []
+    def expire_unpriced(self, before: float) -> None:
+        """Drop the slots left out that started before a moment from the list (not the sums)."""
+        self.unpriced = [slot for slot in self.unpriced if slot.start >= before]
 
     def as_dict(self) -> dict[str, Any]:
         """Return what must survive a restart."""
