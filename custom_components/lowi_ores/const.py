@@ -71,3 +71,21 @@ ATTR_PATH: Final = "path"
 EXPORT_FOLDER: Final = (DOMAIN, "exports")
 EXPORT_URL: Final = "/api/lowi_ores/exports/{token}"
 EXPORT_LINK_VALIDITY: Final = timedelta(hours=24)
+
+# Prices (options flow "billing" step, after the region; keys flat in the entry's options).
+CONF_PRICE_MODEL: Final = "price_model"
+CONF_BUY_PRICE: Final = "buy_price"
+CONF_SELL_PRICE: Final = "sell_price"
+CONF_BAND_LAYOUT: Final = "band_layout"
+CONF_SPOT_ENTITY: Final = "spot_entity"
+CONF_SPOT_RESOLUTION: Final = "spot_resolution"
+CONF_SUPPLIER: Final = "supplier"
+CONF_BUY_FACTOR: Final = "buy_factor"
+CONF_BUY_OFFSET: Final = "buy_offset"
+CONF_SELL_FACTOR: Final = "sell_factor"
+CONF_SELL_OFFSET: Final = "sell_offset"
+CONF_VAT: Final = "vat"
+CONF_EXTRA_BUY_COST: Final = "extra_buy_cost"
+SUPPLIER_CUSTOM: Final = "custom"
+CURRENCY_EUR: Final = "EUR"
+PRICE_UNIT: Final = "EUR/kWh"
