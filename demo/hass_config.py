@@ -119,8 +119,13 @@ def lowi_entry(ident: str = IDENT, options: dict[str, Any] | None = None) -> dic
     )
 
 
-def energy_preferences(ident: str = IDENT) -> dict[str, Any]:
-    """Return the Energy dashboard's preferences for a bi-hourly (day/night) contract."""
+def energy_preferences(ident: str = IDENT, *, costs: bool = False) -> dict[str, Any]:
+    """Return the Energy dashboard's preferences.
+
+    Without costs: a bi-hourly (day/night) contract, a grid entry per register. With costs: one
+    grid entry on the total indexes whose cost and compensation are the integration's own
+    totals (Import cost, Export revenue), as the demo's dynamic contract uses them.
+    """
 
     def grid(imported: str, exported: str, **extra: Any) -> dict[str, Any]:
         return {
@@ -145,8 +150,19 @@ def energy_preferences(ident: str = IDENT) -> dict[str, Any]:
             "number_energy_price": None,
         }
 
-    return {
-        "energy_sources": [
+    if costs:
+        grids = [
+            grid(
+                "import_index_total",
+                "export_index_total",
+                name="Grid",
+                stat_rate=entity_id("net_power", ident),
+                stat_cost=entity_id("import_cost", ident),
+                stat_compensation=entity_id("export_revenue", ident),
+            )
+        ]
+    else:
+        grids = [
             grid(
                 "import_index_day",
                 "export_index_day",
@@ -154,9 +170,9 @@ def energy_preferences(ident: str = IDENT) -> dict[str, Any]:
                 stat_rate=entity_id("net_power", ident),
             ),
             grid("import_index_night", "export_index_night", name="Night tariff"),
-            meter("gas", "gas_index"),
-            meter("water", "water_index"),
-        ],
+        ]
+    return {
+        "energy_sources": [*grids, meter("gas", "gas_index"), meter("water", "water_index")],
         "device_consumption": [],
         "device_consumption_water": [],
     }

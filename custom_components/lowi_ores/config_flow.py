@@ -82,6 +82,7 @@ from .const import (
     WALLONIA_KEYS,
 )
 from .discovery import async_take_over_discovery
+from .options_prices import PricesOptionsSteps, without_prices
 from .parser import Reading, ident_from_topic, normalize_ident, parse_payload
 
 
@@ -265,7 +266,7 @@ def _select(options: list[str], key: str) -> SelectSelector:
     )
 
 
-class LowiOptionsFlow(OptionsFlowWithReload):
+class LowiOptionsFlow(PricesOptionsSteps, OptionsFlowWithReload):
     """Settings where the protocol notes are unsure, and the contract for the billing figures."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
@@ -342,8 +343,8 @@ class LowiOptionsFlow(OptionsFlowWithReload):
     ) -> ConfigFlowResult:
         """Flanders: no net metering since 2021."""
         if user_input is not None:
-            return self.async_create_entry(
-                data=without_billing(self.config_entry.options) | {CONF_REGION: REGION_FLANDERS}
+            return await self.async_step_prices_from(
+                without_billing(self.config_entry.options) | {CONF_REGION: REGION_FLANDERS}
             )
         return self.async_show_form(step_id="flanders", data_schema=probatio.Schema({}))
 
@@ -352,8 +353,8 @@ class LowiOptionsFlow(OptionsFlowWithReload):
     ) -> ConfigFlowResult:
         """Brussels: no net metering since 2021, no prosumer or capacity tariff."""
         if user_input is not None:
-            return self.async_create_entry(
-                data=without_billing(self.config_entry.options) | {CONF_REGION: REGION_BRUSSELS}
+            return await self.async_step_prices_from(
+                without_billing(self.config_entry.options) | {CONF_REGION: REGION_BRUSSELS}
             )
         return self.async_show_form(step_id="brussels", data_schema=probatio.Schema({}))
 
@@ -367,8 +368,8 @@ class LowiOptionsFlow(OptionsFlowWithReload):
         if user_input is not None:
             errors, placeholders = validate_wallonia(user_input, self._meter_counters())
             if not errors:
-                return self.async_create_entry(
-                    data=without_billing(options)
+                return await self.async_step_prices_from(
+                    without_billing(options)
                     | {CONF_REGION: REGION_WALLONIA}
                     | wallonia_options(user_input, options)
                 )
@@ -424,8 +425,8 @@ def _wallonia_schema() -> probatio.Schema:
 
 
 def without_billing(options: Mapping[str, Any]) -> dict[str, Any]:
-    """Return the options without any billing key (region not set)."""
-    return {key: value for key, value in options.items() if key not in BILLING_KEYS}
+    """Return the options without any billing key (region not set), prices included."""
+    return without_prices({key: value for key, value in options.items() if key not in BILLING_KEYS})
 
 
 def wallonia_options(user_input: Mapping[str, Any], previous: Mapping[str, Any]) -> dict[str, Any]:

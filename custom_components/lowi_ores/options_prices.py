@@ -101,9 +101,7 @@ def _number(unit: str) -> NumberSelector:
 
 def _select(options: list[str], key: str) -> SelectSelector:
     return SelectSelector(
-        SelectSelectorConfig(
-            options=options, translation_key=key, mode=SelectSelectorMode.DROPDOWN
-        )
+        SelectSelectorConfig(options=options, translation_key=key, mode=SelectSelectorMode.DROPDOWN)
     )
 
 
@@ -115,9 +113,8 @@ def price_error(err: PriceSettingError) -> dict[str, str]:
     return {err.field: reason}
 
 
-def check_spot_entity(state_unit: tuple[bool, str | None]) -> str | None:
-    """Return the error for a spot sensor: (whether it exists, its unit); None when usable."""
-    exists, unit = state_unit
+def check_spot_entity(exists: bool, unit: str | None) -> str | None:
+    """Return the error for a spot sensor (whether it exists, its unit); None when usable."""
     if not exists:
         return "spot_entity_missing"
     if spot_unit_factor(unit) is None:
@@ -146,15 +143,19 @@ class PricesOptionsSteps(OptionsFlow):
     def _finish(self, prices: Mapping[str, Any]) -> ConfigFlowResult:
         return self.async_create_entry(data=without_prices(self._billing) | dict(prices))
 
-    async def async_step_prices(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
+    async def async_step_prices(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask the kind of contract."""
         if user_input is not None:
             model = PriceModel(user_input[CONF_PRICE_MODEL])
             if model is PriceModel.NONE:
                 return self._finish({})
-            return await getattr(self, f"async_step_{model.value}")()
+            step = {
+                PriceModel.FIXED: self.async_step_fixed,
+                PriceModel.DAY_NIGHT: self.async_step_day_night,
+                PriceModel.BANDS: self.async_step_bands,
+                PriceModel.DYNAMIC: self.async_step_dynamic,
+            }[model]
+            return await step()
         schema = probatio.Schema(
             {
                 probatio.Required(
@@ -192,7 +193,7 @@ class PricesOptionsSteps(OptionsFlow):
         return prices, {}
 
     async def async_step_fixed(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """One buy and one sell price."""
+        """Ask one buy and one sell price."""
         return await self._simple(
             "fixed", PriceModel.FIXED, (CONF_BUY_PRICE, CONF_SELL_PRICE), user_input
         )
@@ -200,7 +201,7 @@ class PricesOptionsSteps(OptionsFlow):
     async def async_step_day_night(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """A buy and a sell price for each of the day and night registers."""
+        """Ask a buy and a sell price for each of the day and night registers."""
         return await self._simple("day_night", PriceModel.DAY_NIGHT, DAY_NIGHT_KEYS, user_input)
 
     async def _simple(
@@ -219,7 +220,7 @@ class PricesOptionsSteps(OptionsFlow):
         return self._form(step_id, fields, user_input or self._current(), errors)
 
     async def async_step_bands(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Which time bands: Wallonia's off-peak hours (two bands) or the Impact tariff."""
+        """Ask the time bands: Wallonia's off-peak hours (two bands) or the Impact tariff."""
         if user_input is not None:
             self._billing[CONF_BAND_LAYOUT] = user_input[CONF_BAND_LAYOUT]
             return await self.async_step_band_prices()
@@ -233,7 +234,7 @@ class PricesOptionsSteps(OptionsFlow):
     async def async_step_band_prices(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """The hours of each band (the 2026 preset, editable) and its price."""
+        """Ask the hours of each band (the 2026 preset, editable) and its price."""
         layout = self._billing[CONF_BAND_LAYOUT]
         preset = BAND_PRESETS_2026[layout]
         errors: dict[str, str] = {}
@@ -264,13 +265,13 @@ class PricesOptionsSteps(OptionsFlow):
     async def async_step_dynamic(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """The spot price sensor, the contract's resolution and a supplier to start from."""
+        """Ask the spot price sensor, the contract's resolution and a supplier to start from."""
         errors: dict[str, str] = {}
         if user_input is not None:
             entity_id = user_input[CONF_SPOT_ENTITY]
             state = self.hass.states.get(entity_id)
             unit = None if state is None else state.attributes.get(ATTR_UNIT_OF_MEASUREMENT)
-            if error := check_spot_entity((state is not None, unit)):
+            if error := check_spot_entity(state is not None, unit):
                 errors[CONF_SPOT_ENTITY] = error
             else:
                 self._billing |= {
@@ -300,7 +301,7 @@ class PricesOptionsSteps(OptionsFlow):
     async def async_step_dynamic_formula(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """The supplier's formula, prefilled from the preset: always check it on the contract."""
+        """Ask the supplier's formula, prefilled from the preset, to check against the contract."""
         billing = self._billing
         errors: dict[str, str] = {}
         if user_input is not None:
@@ -330,6 +331,4 @@ class PricesOptionsSteps(OptionsFlow):
                     CONF_SELL_OFFSET: preset.sell_offset,
                 }
             placeholders = {"supplier": preset.name, "checked": preset.checked.isoformat()}
-        return self._form(
-            "dynamic_formula", fields, user_input or suggested, errors, placeholders
-        )
+        return self._form("dynamic_formula", fields, user_input or suggested, errors, placeholders)

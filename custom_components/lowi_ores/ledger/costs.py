@@ -19,12 +19,13 @@ from datetime import UTC, datetime, timedelta
 import logging
 from typing import Any, Final
 
-from homeassistant.components.recorder import get_instance, history
+from homeassistant.components.recorder import history
 from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
 from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT, STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import CALLBACK_TYPE, Event, EventStateChangedData, State, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_track_state_change_event, async_track_time_change
+from homeassistant.helpers.recorder import get_instance
 from homeassistant.util import dt as dt_util
 
 from ..billing.prices import (
@@ -215,7 +216,7 @@ class CostsPart(LedgerPart):
 
     @callback
     def _async_boundary(self, now: datetime) -> None:
-        """A new slot: the price in force changed; settle what waits."""
+        """Settle what waits at each new slot (the price in force changed)."""
         moment = now.timestamp()
         if self.contract.model is PriceModel.DYNAMIC and self._spot_followed():
             self.timeline.follow_until(moment)
@@ -268,14 +269,16 @@ class CostsPart(LedgerPart):
 
     async def _async_fill_from_history(self, moments: list[float]) -> None:
         """Read the spot sensor's recorded states around the moments; settle what they price."""
-        assert self.spot_entity is not None
+        entity_id = self.spot_entity
+        if entity_id is None:
+            return
         hass = self.ledger.hass
         start = datetime.fromtimestamp(moments[0], UTC)
         end = datetime.fromtimestamp(moments[-1], UTC) + timedelta(seconds=1)
         states = await get_instance(hass).async_add_executor_job(
-            history.state_changes_during_period, hass, start, end, self.spot_entity
+            history.state_changes_during_period, hass, start, end, entity_id
         )
-        recorded = states.get(self.spot_entity.lower(), [])
+        recorded = states.get(entity_id.lower(), [])
         filled = 0
         for moment in moments:
             shown = [state for state in recorded if state.last_updated.timestamp() <= moment]
