@@ -38,6 +38,7 @@ from demo.processes import (
 
 HERE = Path(__file__).resolve().parent
 DASHBOARD_URL = "dashboard-lowi3"
+SPOT_TOPIC = "lowi3-sim/spot_price"
 DEMO_YAML = f"""
 # The demo's additions (demo/__main__.py): the UI, history, the Energy dashboard, the LoWi3
 # dashboard, and the back-filled statistics.
@@ -55,7 +56,36 @@ lovelace:
       show_in_sidebar: true
       filename: dashboards/lowi3.yaml
 lowi_demo_history:
+mqtt:
+  sensor:
+    # The simulated Belgian spot price, published by the simulator (--spot-topic), as a user's
+    # Nord Pool or ENTSO-E sensor would show it: the LoWi3's dynamic contract reads it.
+    - name: Simulated spot price
+      unique_id: lowi3_demo_spot_price
+      state_topic: {SPOT_TOPIC}
+      unit_of_measurement: EUR/MWh
+      state_class: measurement
+      suggested_display_precision: 2
 """
+# The demo's contract: Wallonia (no net metering: a recent installation) on Engie's quarter-hour
+# dynamic formula, with 10 c/kWh of grid fees and taxes on top, priced from the simulated spot.
+DEMO_OPTIONS = {
+    "region": "wallonia",
+    "net_metering": False,
+    "netting": "together",
+    "grid_operator": "ores",
+    "prosumer_rate": 80.98,
+    "price_model": "dynamic",
+    "spot_entity": "sensor.simulated_spot_price",
+    "spot_resolution": 15,
+    "supplier": "engie_dynamic",
+    "buy_factor": 0.1039,
+    "buy_offset": 0.8702,
+    "sell_factor": 0.1,
+    "sell_offset": 0.5,
+    "vat": 6.0,
+    "extra_buy_cost": 10.0,
+}
 
 
 def say(text: str) -> None:
@@ -175,6 +205,8 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one story
             http_port=args.port,
             http_host=args.listen,
             extra_yaml=DEMO_YAML,
+            lowi_options=DEMO_OPTIONS,
+            energy_costs=True,
             custom_components=(HERE / "custom_components" / "lowi_demo_history",),
         )
         shutil.copytree(HERE / "config" / "dashboards", config_dir / "dashboards")
@@ -202,6 +234,8 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one story
                 str(args.seed),
                 "--start",
                 "now",
+                "--spot-topic",
+                SPOT_TOPIC,
                 *history.simulator_arguments(),
             ],
             state_dir / "simulator.log",

@@ -267,6 +267,7 @@ def write_config(
     name: str = "LoWi3 demo",
     extra_yaml: str = "",
     energy: bool = True,
+    energy_costs: bool = False,
     custom_components: tuple[Path, ...] = (),
 ) -> Login:
     """Create a configuration folder from scratch; return the login it was given.
@@ -325,7 +326,9 @@ def write_config(
         "auth_provider.homeassistant": _storage("auth_provider.homeassistant", provider),
     }
     if energy:
-        files["energy"] = _storage("energy", energy_preferences(ident), minor_version=3)
+        files["energy"] = _storage(
+            "energy", energy_preferences(ident, costs=energy_costs), minor_version=3
+        )
     for key, content in files.items():
         (storage / key).write_text(json.dumps(content, indent=2))
     return Login(username, password, access_token)
