@@ -20,6 +20,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.lowi_ores.const import DOMAIN
+from custom_components.lowi_ores.diagnostics import async_get_config_entry_diagnostics
 from custom_components.lowi_ores.ledger.costs import CostsPart, unpriced_issue_id
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
@@ -354,3 +355,43 @@ async def test_bad_stored_prices_make_no_costs(
     await setup(hass, {"region": "flanders", "price_model": "fixed", "buy_price": 32})
     assert hass.states.get(PREFIX + "import_cost") is None
     assert "the price settings cannot be used" in caplog.text
+
+
+async def test_diagnostics_show_what_the_costs_keep(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """The download holds the costs part's stored state: totals, waiting slots, spot values."""
+    house = House(hass, freezer, NOON - timedelta(minutes=10))
+    hass.states.async_set(SPOT, "80", {"unit_of_measurement": "EUR/MWh"})
+    entry = await setup(hass, DYNAMIC)
+    await house.run(NOON + timedelta(minutes=16))
+    result = await async_get_config_entry_diagnostics(hass, entry)
+    costs = result["billing"]["costs"]
+    assert costs["signature"] == {"model": "dynamic", "spot_entity": SPOT}
+    assert costs["book"]["import_cost"] == pytest.approx(1.32 * buy(80), abs=1e-6)
+    assert costs["book"]["pending"] == []
+    assert costs["timeline"]["points"][0][1] == 80.0
+
+
+async def test_a_new_contract_carries_the_totals_on(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """Dynamic, then fixed: the money counted stays, the slot still waiting is dropped."""
+    house = House(hass, freezer, NOON - timedelta(minutes=10))
+    hass.states.async_set(SPOT, "80", {"unit_of_measurement": "EUR/MWh"})
+    entry = await setup(hass, DYNAMIC)
+    house.spot(NOON + timedelta(seconds=4), STATE_UNAVAILABLE)
+    await house.run(NOON + timedelta(minutes=16))
+    assert len(part(entry).book.pending) == 1
+    before = value(hass, "import_cost")
+    assert before == pytest.approx(0.42 * buy(80), abs=1e-4)
+    hass.config_entries.async_update_entry(
+        entry,
+        options={"region": "flanders", "price_model": "fixed", "buy_price": 0.3, "sell_price": 0},
+    )
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert part(entry).book.pending == []
+    await house.run(NOON + timedelta(minutes=26))
+    # The first message after the reload sets the registers' starting point: 9 minutes priced.
+    assert value(hass, "import_cost") == pytest.approx(before + 0.54 * 0.3, abs=1e-4)

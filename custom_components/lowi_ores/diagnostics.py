@@ -21,6 +21,11 @@ async def async_get_config_entry_diagnostics(
     """Return diagnostics for a config entry."""
     coordinator = entry.runtime_data.coordinator
     data = coordinator.data
+    billing: dict[str, Any] = {}
+    if (ledger := entry.runtime_data.ledger) is not None:
+        # What each billing part keeps (the costs: slots waiting for a price, the spot values
+        # read, the totals), as stored.
+        billing["billing"] = {part.key: part.as_dict() for part in ledger.parts}
     return async_redact_data(
         {
             "entry": {
@@ -66,6 +71,7 @@ async def async_get_config_entry_diagnostics(
                 )
                 or None,
             },
-        },
+        }
+        | billing,
         TO_REDACT,
     )

@@ -124,8 +124,11 @@ class CostsPart(LedgerPart):
         if data.get("signature") != self._signature():
             # New prices, or another kind of contract: the totals carry on (they are money
             # already counted); what waits for a price under the old terms is priced under
-            # the new ones, the slots and the spot history start over.
+            # the new ones (a contract priced by registers has no slots: they are dropped), the
+            # quarter-hours and the spot history start over.
             self.book.registers = {}
+            if not self.contract.by_slot:
+                self.book.pending = []
             return
         self.timeline.restore(data.get("timeline"))
         self.imports.restore(data.get("imports"))
