@@ -11,10 +11,12 @@ import pytest
 from custom_components.lowi_ores.billing.net_metering import (
     REGISTERS,
     Balance,
+    BalancePeriod,
     Method,
     Netting,
     Observation,
     RegisterTracker,
+    RunningBalance,
     cost,
     fit_seasonal,
     prosumer_fee,
@@ -284,3 +286,30 @@ def test_cost_and_fee() -> None:
     assert prosumer_fee(5, 80.98, 0.06, 2) == pytest.approx(5 * 80.98 * 1.06)
     assert prosumer_fee(5, 80.98, 0.06, -1) == 0
     assert cost(100, 0.3, fee) == pytest.approx(30 + fee)
+
+
+def test_running_balance_for_the_export() -> None:
+    """Index-based at a period's first row, running after; none outside known periods."""
+    first = BalancePeriod(
+        local_midnight(date(2025, 3, 14)), local_midnight(date(2026, 3, 14)), -400
+    )
+    second = BalancePeriod(first.end, local_midnight(date(2027, 3, 14)), -300)
+    running = RunningBalance([first, second])
+
+    def day(d: date) -> tuple[datetime, datetime]:
+        return local_midnight(d), local_midnight(d + timedelta(days=1))
+
+    assert running.next(*day(date(2025, 3, 13)), -405, 2) is None  # before any period
+    assert running.next(*day(date(2025, 3, 14)), -400, 3) == 3
+    # A replaced meter: the indexes jump, the running balance does not.
+    assert running.next(*day(date(2025, 3, 15)), 5000, -1) == 2
+    assert running.next(*day(date(2025, 3, 16)), None, None) is None  # a gap
+    assert running.next(*day(date(2025, 3, 17)), 5001, 1) == 5001 + 1 + 400  # re-read
+    # The next period starts again from its own indexes.
+    assert running.next(*day(date(2026, 3, 14)), -300, 4) == 4
+    # A month row that straddles the reading date: read from the indexes.
+    month = RunningBalance([second])
+    assert (
+        month.next(local_midnight(date(2026, 3, 1)), local_midnight(date(2026, 4, 1)), -350, 70)
+        == 120
+    )

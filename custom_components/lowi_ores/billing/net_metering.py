@@ -287,3 +287,43 @@ def prosumer_fee(inverter_kw: float, rate: float, vat: float, fraction: float) -
 def cost(billable: float, price: float, fee: float) -> float:
     """Return what the bill would say: billable energy at the price, plus the fee."""
     return billable * price + fee
+
+
+@dataclass(frozen=True, slots=True)
+class BalancePeriod:
+    """A reading period as the export sees it: its bounds and its net index at the start."""
+
+    start: datetime
+    end: datetime
+    start_net_index: float
+
+
+class RunningBalance:
+    """The balance since the reading date at the end of consecutive export rows.
+
+    A row in the same period as the one before adds its net energy to the running balance (so
+    that a replaced meter inside the period changes nothing); otherwise the balance is read
+    from the indexes at the row's start against those at the period's start. A row whose end
+    falls in no known period, or whose figures are not known, has no balance: nothing is
+    guessed.
+    """
+
+    def __init__(self, periods: Iterable[BalancePeriod]) -> None:
+        """Remember the known periods."""
+        self._periods = tuple(periods)
+        self._period: BalancePeriod | None = None
+        self._value: float | None = None
+
+    def next(
+        self, start: datetime, end: datetime, start_net_index: float | None, net: float | None
+    ) -> float | None:
+        """Return the balance at the end of the next row."""
+        period = next((p for p in self._periods if p.start < end <= p.end), None)
+        value: float | None = None
+        if period is not None and net is not None:
+            if period is self._period and self._value is not None and start >= period.start:
+                value = self._value + net
+            elif start_net_index is not None:
+                value = start_net_index + net - period.start_net_index
+        self._period, self._value = period, value
+        return value

@@ -17,6 +17,7 @@ from homeassistant.util import dt as dt_util
 from ..billing.net_metering import (
     REGISTERS,
     Balance,
+    BalancePeriod,
     Method,
     Netting,
     Observation,
@@ -26,7 +27,7 @@ from ..billing.net_metering import (
     pv_days,
     seasonal_projection,
 )
-from ..billing.periods import ReadingPeriod, add_years, local_date
+from ..billing.periods import ReadingPeriod, add_years, local_date, local_midnight
 from ..const import (
     CONF_BILLABLE_PRICE,
     CONF_GRID_OPERATOR,
@@ -111,6 +112,8 @@ class NetMeteringPart(LedgerPart):
                 counter: float(options[key]) for key, counter in READING_INDEXES.items()
             }
         self.tracker: RegisterTracker | None = None
+        # Import minus export indexes when the period (or its partial count) started.
+        self.start_net_index: float | None = None
         self.origin: str | None = None
         self.since: datetime | None = None
         self.last_time: datetime | None = None
@@ -132,6 +135,7 @@ class NetMeteringPart(LedgerPart):
         return {
             "signature": self._signature,
             "tracker": None if self.tracker is None else self.tracker.as_dict(),
+            "start_net_index": self.start_net_index,
             "origin": self.origin,
             "since": None if self.since is None else self.since.isoformat(),
             "last_time": None if self.last_time is None else self.last_time.isoformat(),
@@ -162,6 +166,8 @@ class NetMeteringPart(LedgerPart):
             return
         self.tracker, self.since, self.origin = tracker, since, data["origin"]
         self.last_time = _parse_time(data.get("last_time"))
+        if isinstance(start_net := data.get("start_net_index"), (int, float)):
+            self.start_net_index = float(start_net)
         if isinstance(days := data.get("days"), dict):
             self.days = {
                 k: [float(x) for x in v]
@@ -213,6 +219,7 @@ class NetMeteringPart(LedgerPart):
 
     def _start(self, levels: Mapping[str, float], origin: str, since: datetime) -> None:
         self.tracker = RegisterTracker.starting_at(levels)
+        self.start_net_index = _net_index(levels)
         self.origin = origin
         self.since = since
         self.last_time = since
@@ -278,6 +285,8 @@ class NetMeteringPart(LedgerPart):
                     "start": self.period.start.isoformat(),
                     "end": self.period.end.isoformat(),
                     "origin": self.origin,
+                    "since": None if self.since is None else self.since.isoformat(),
+                    "start_net_index": self.start_net_index,
                     "balance": round(balance.total, 3),
                     "balance_day": round(balance.day, 3),
                     "balance_night": round(balance.night, 3),
@@ -482,9 +491,35 @@ class NetMeteringPart(LedgerPart):
             )
         return tuple(descriptions)
 
-    def balance_since_reading(self) -> float | None:
-        """Return the balance so far (the export's column uses the same start)."""
-        return None if (b := self.balance) is None else round(b.total, 3)
+    def balance_periods(self) -> tuple[BalancePeriod, ...]:
+        """Return the periods whose start indexes are known, for the export's balance column."""
+        periods = [
+            BalancePeriod(since, end, float(record["start_net_index"]))
+            for record in self.closed
+            if (since := _parse_time(record.get("since"))) is not None
+            and isinstance(record.get("start_net_index"), (int, float))
+            and isinstance(record.get("end"), str)
+            and (end := local_midnight(date.fromisoformat(record["end"]))) > since
+        ]
+        if self.since is not None and self.start_net_index is not None:
+            periods.append(BalancePeriod(self.since, self.period.end_time, self.start_net_index))
+        return tuple(periods)
+
+
+def export_balance_periods(ledger: BillingLedger | None) -> tuple[BalancePeriod, ...]:
+    """Return the net-metering periods of a ledger for the export (none without net metering)."""
+    if ledger is None:
+        return ()
+    for part in ledger.parts:
+        if isinstance(part, NetMeteringPart):
+            return part.balance_periods()
+    return ()
+
+
+def _net_index(levels: Mapping[str, float]) -> float | None:
+    if any(key not in levels for key in REGISTERS):
+        return None
+    return Balance.from_mapping(levels).total
 
 
 def _parse_time(value: Any) -> datetime | None:
