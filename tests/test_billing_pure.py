@@ -311,5 +311,5 @@ def test_running_balance_for_the_export() -> None:
     month = RunningBalance([second])
     assert (
         month.next(local_midnight(date(2026, 3, 1)), local_midnight(date(2026, 4, 1)), -350, 70)
-        == 120
+        == 20
     )
