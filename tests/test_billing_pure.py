@@ -18,11 +18,14 @@ from custom_components.lowi_ores.billing.net_metering import (
     RegisterTracker,
     RunningBalance,
     cost,
+    daily_production,
     fit_seasonal,
     prosumer_fee,
     pv_days,
     pv_weight,
     seasonal_projection,
+    winter_days,
+    winter_weight,
 )
 from custom_components.lowi_ores.billing.periods import (
     BRUSSELS,
@@ -313,3 +316,50 @@ def test_running_balance_for_the_export() -> None:
         month.next(local_midnight(date(2026, 3, 1)), local_midnight(date(2026, 4, 1)), -350, 70)
         == 20
     )
+
+
+def _household(
+    consumption: float, winter: float, production: float, first: date, count: int
+) -> list[Observation]:
+    out = []
+    for i in range(count):
+        day = first + timedelta(days=i)
+        start, end = local_midnight(day), local_midnight(day + timedelta(days=1))
+        days, sunny, cold = (
+            hours_between(start, end) / 24,
+            pv_days(start, end),
+            winter_days(start, end),
+        )
+        out.append(
+            Observation(days, sunny, consumption * days + winter * cold - production * sunny, cold)
+        )
+    return out
+
+
+def test_seasonal_fit_with_the_roof_known() -> None:
+    """The roof's yield fixed: consumption and its winter extra come back; a negative extra is dropped."""
+    production = daily_production(5.0)
+    assert production == pytest.approx(5 * 950 / 365.25)
+    obs = _household(12.0, 4.0, production, date(2025, 9, 15), 150)
+    model = fit_seasonal(obs, production)
+    assert model is not None
+    assert model.method is Method.SEASONAL
+    assert model.consumption == pytest.approx(12.0, rel=1e-3)
+    assert model.winter == pytest.approx(4.0, rel=1e-3)
+    now, end = local_midnight(date(2026, 2, 12)), local_midnight(date(2026, 9, 15))
+    projected = seasonal_projection(obs, now, end, production)
+    assert projected is not None
+    expected = (
+        12 * hours_between(now, end) / 24
+        + 4 * winter_days(now, end)
+        - production * pv_days(now, end)
+    )
+    assert projected[0] == pytest.approx(expected, rel=1e-3)
+    summer_lover = fit_seasonal(
+        _household(12.0, -3.0, production, date(2025, 9, 15), 150), production
+    )
+    assert summer_lover is not None
+    assert summer_lover.winter == 0
+    assert summer_lover.production == production
+    weights = [winter_weight(date(2026, 1, 1) + timedelta(days=i)) for i in range(365)]
+    assert sum(weights) / 365 == pytest.approx(1, abs=0.01)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 import logging
 from typing import Any, Final
@@ -23,9 +24,11 @@ from ..billing.net_metering import (
     Observation,
     RegisterTracker,
     cost,
+    daily_production,
     prosumer_fee,
     pv_days,
     seasonal_projection,
+    winter_days,
 )
 from ..billing.periods import ReadingPeriod, add_years, local_date, local_midnight
 from ..const import (
@@ -346,20 +349,28 @@ class NetMeteringPart(LedgerPart):
             self.history = history
             self.ledger.async_changed()
 
-    def _observations(self, register: str) -> list[Observation]:
-        index = 0 if register == "day" else 1
-        return [
-            Observation(
+    def _observations(self) -> list[tuple[Observation, float, float]]:
+        """Return each recorded day as a total observation, with its day and night nets."""
+        out = []
+        for day_net, night_net, start, end in self.days.values():
+            if end <= start:
+                continue
+            first, last = _from_ts(start), _from_ts(end)
+            total = Observation(
                 (end - start) / 86400,
-                pv_days(_from_ts(start), _from_ts(end)),
-                record[index],
+                pv_days(first, last),
+                day_net + night_net,
+                winter_days(first, last),
             )
-            for record in self.days.values()
-            for start, end in ((record[2], record[3]),)
-        ]
+            out.append((total, day_net, night_net))
+        return out
 
     def projection(self) -> tuple[float, float, Method] | None:
-        """Return the day and night balances expected at the next reading, and the method."""
+        """Return the day and night balances expected at the next reading, and the method.
+
+        The total follows the seasonal model (with the roof's yield from the inverter's power
+        when it is known); the day register follows its own fit and the night takes the rest.
+        """
         if self.tracker is None:
             return None
         balance = self.tracker.balance
@@ -370,12 +381,16 @@ class NetMeteringPart(LedgerPart):
                 Method.HISTORY,
             )
         now = self.last_time or dt_util.utcnow()
-        day = seasonal_projection(self._observations("day"), now, self.period.end_time)
-        night = seasonal_projection(self._observations("night"), now, self.period.end_time)
-        if day is None or night is None:
+        end = self.period.end_time
+        observations = self._observations()
+        production = None if self.inverter_kw is None else daily_production(self.inverter_kw)
+        total = seasonal_projection([o for o, _, _ in observations], now, end, production)
+        day = seasonal_projection(
+            [replace(o, net=d, winter_days=None) for o, d, _ in observations], now, end
+        )
+        if total is None or day is None:
             return None
-        method = Method.SEASONAL if Method.SEASONAL in (day[1], night[1]) else Method.AVERAGE
-        return balance.day + day[0], balance.night + night[0], method
+        return balance.day + day[0], balance.night + total[0] - day[0], total[1]
 
     # -- figures ---------------------------------------------------------------------------
 
