@@ -99,7 +99,16 @@ def mark(size: int, palette: Palette) -> Image.Image:
 
 
 def logo(height: int, palette: Palette) -> Image.Image:
-    """Return the mark followed by the word mark, `height` pixels high, trimmed."""
+    """Return the mark followed by the word mark, `height` pixels high, trimmed.
+
+    Drawn once at 1024 pixels and scaled, so that logo@2x is logo at twice the size.
+    """
+    drawn = _logo(GRID, palette)
+    width = round(drawn.width * height / drawn.height)
+    return drawn.resize((width, height), Image.Resampling.LANCZOS)
+
+
+def _logo(height: int, palette: Palette) -> Image.Image:
     font = ImageFont.load_default(size=round(height * 0.62))
     probe = ImageDraw.Draw(Image.new("RGBA", (1, 1)))
     stroke = max(1, round(height * 0.018))  # Pillow's built-in font is regular: thicken it
