@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 import json
 from pathlib import Path
+import re
 import secrets
 import shutil
 from typing import Any, Final
@@ -218,6 +219,35 @@ def energy_preferences(ident: str = IDENT, language: str = "en") -> dict[str, An
     }
 
 
+def entity_registry(entry_id: str, ident: str = IDENT) -> list[dict[str, Any]]:
+    """Return the LoWi3 sensors' entity registry entries, with their English entity ids.
+
+    Home Assistant derives a new entity's id from its name in its own language: in French the
+    imported power would be sensor.lowi3_<ident>_puissance_prelevee. Registered beforehand, the
+    entities keep the ids that the dashboards, the Energy preferences and the back-filled
+    statistics use, whatever the demo's language (the names shown are still translated).
+    """
+    from custom_components.lowi_ores.sensor import SENSORS  # noqa: PLC0415 - imports HA
+
+    names = json.loads((INTEGRATION / "strings.json").read_text(encoding="utf-8"))
+    entries = []
+    for description in SENSORS:
+        english = names["entity"]["sensor"][description.translation_key]["name"]
+        key = re.sub(r"[^a-z0-9]+", "_", english.lower()).strip("_")
+        entries.append(
+            {
+                "entity_id": entity_id(key, ident),
+                "config_entry_id": entry_id,
+                "platform": "lowi_ores",
+                "unique_id": f"{ident}_{description.key}",
+                "disabled_by": None
+                if description.entity_registry_enabled_default
+                else "integration",
+            }
+        )
+    return entries
+
+
 @dataclass(frozen=True, slots=True)
 class Login:
     """A Home Assistant user: a password login, and a long-lived access token for scripts."""
@@ -332,11 +362,16 @@ def write_config(
         helper.write(components)
 
     auth, provider, access_token = _auth(username, password)
+    lowi = lowi_entry(ident, lowi_options)
     files: dict[str, dict[str, Any]] = {
         "core.config_entries": _storage(
             "core.config_entries",
-            {"entries": [mqtt_entry(broker_host, broker_port), lowi_entry(ident, lowi_options)]},
+            {"entries": [mqtt_entry(broker_host, broker_port), lowi]},
             minor_version=5,
+        ),
+        # At version 1.1: Home Assistant migrates it, filling in every later field.
+        "core.entity_registry": _storage(
+            "core.entity_registry", {"entities": entity_registry(lowi["entry_id"], ident)}
         ),
         "onboarding": _storage(
             "onboarding",

@@ -12,7 +12,14 @@ import yaml
 
 from demo.__main__ import HISTORY_LOADER, parse_args
 from demo.dashboard import LANGUAGES, TEXTS, translate, write_dashboard
-from demo.hass_config import IDENT, TIME_ZONE, Helper, entity_id, write_config
+from demo.hass_config import (
+    IDENT,
+    TIME_ZONE,
+    Helper,
+    entity_id,
+    entity_registry,
+    write_config,
+)
 from demo.history import backfill, first_midnight
 
 BRUSSELS = ZoneInfo(TIME_ZONE)
@@ -123,3 +130,17 @@ def test_helper_written_only_where_asked(tmp_path: Path) -> None:
     folder = helper.write(tmp_path)
     assert sorted(path.name for path in folder.iterdir()) == ["__init__.py", "manifest.json"]
     assert not (HISTORY_LOADER.source.parent / "manifest.json").exists()
+
+
+def test_entity_registry_keeps_english_ids() -> None:
+    """Registered beforehand, the sensors keep the entity ids the dashboards use, in any language;
+    the ones disabled by default stay disabled."""
+    entries = {entry["entity_id"]: entry for entry in entity_registry("ENTRY", IDENT)}
+    for key in ("power_imported", "power_exported", "net_power", "import_index_day", "tariff"):
+        assert entity_id(key, IDENT) in entries
+    imported = entries[entity_id("power_imported", IDENT)]
+    assert imported["unique_id"] == f"{IDENT}_import_power"
+    assert imported["config_entry_id"] == "ENTRY"
+    assert imported["disabled_by"] is None
+    assert entries[entity_id("voltage", IDENT)]["disabled_by"] == "integration"
+    assert len({entry["unique_id"] for entry in entries.values()}) == len(entries)
