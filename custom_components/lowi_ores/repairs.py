@@ -78,6 +78,11 @@ def async_report_rejections(
     )
 
 
+def _number(value: float) -> str:
+    """Return a counter as its sensor shows it: up to 3 decimals, no trailing zeros."""
+    return f"{value:.3f}".rstrip("0").rstrip(".")
+
+
 @callback
 def async_report_counter_behind(
     hass: HomeAssistant, entry_id: str, title: str, key: str, *, kept: float, meter: float
@@ -91,7 +96,7 @@ def async_report_counter_behind(
         severity=ir.IssueSeverity.WARNING,
         # One text per counter, so that its name is translated too.
         translation_key=f"counter_behind_{key}",
-        translation_placeholders={"title": title, "kept": f"{kept:g}", "meter": f"{meter:g}"},
+        translation_placeholders={"title": title, "kept": _number(kept), "meter": _number(meter)},
     )
 
 
