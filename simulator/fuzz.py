@@ -16,7 +16,7 @@ import json
 import random
 import sys
 import time
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from simulator.simulation import DEFAULT_IDENT
 
@@ -71,7 +71,14 @@ def _glitched(rng: random.Random, valid: dict[str, Any]) -> bytes:
     return json.dumps(rng.choice(choices)()).encode()
 
 
-def fuzz_mix(count: int, seed: int, ident: str = DEFAULT_IDENT) -> list[bytes]:
+class FuzzMix(NamedTuple):
+    """The payloads, and the import day index (Wh) of the last valid one."""
+
+    payloads: list[bytes]
+    last_import_day: int
+
+
+def fuzz_mix(count: int, seed: int, ident: str = DEFAULT_IDENT) -> FuzzMix:
     """Return count payloads: a third valid, the rest junk, interleaved at random."""
     rng = random.Random(seed)  # noqa: S311 - a reproducible mix, not a secret
     payloads: list[bytes] = []
@@ -86,7 +93,7 @@ def fuzz_mix(count: int, seed: int, ident: str = DEFAULT_IDENT) -> list[bytes]:
             payloads.append(_unparsable(rng, valid))
         else:
             payloads.append(_glitched(rng, valid))
-    return payloads
+    return FuzzMix(payloads, START["CIH"] + max(step - 1, 0))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -100,7 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--interval", type=float, default=0.01, help="seconds between messages")
     parser.add_argument("--stdout", action="store_true", help="print instead of publishing")
     args = parser.parse_args(argv)
-    payloads = fuzz_mix(args.count, args.seed, args.ident)
+    payloads = fuzz_mix(args.count, args.seed, args.ident).payloads
     if args.stdout:
         for payload in payloads:
             sys.stdout.write(repr(payload) + "\n")

@@ -45,7 +45,7 @@ async def test_fuzz_mix_logs_few_warnings(
     """10,000 payloads, a third valid, one a second: at most 20 warnings a simulated hour."""
     freezer.move_to("2026-03-01T00:00:00+00:00")
     start = freezer.time_to_freeze.timestamp()  # type: ignore[attr-defined]
-    payloads = fuzz_mix(10_000, seed=9, ident=IDENT)
+    payloads = fuzz_mix(10_000, seed=9, ident=IDENT).payloads
     written: list[float] = []
     for number, payload in enumerate(payloads):
         freezer.tick(1)
