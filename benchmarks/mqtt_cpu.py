@@ -342,6 +342,7 @@ class Result:
     cpu_ms: float
     rows: dict[str, float]
     load: str
+    entities: dict[str, int]
 
 
 @contextmanager
@@ -406,19 +407,19 @@ def settle(hass: HomeAssistant, seconds: float) -> float:
     return (cpu_seconds(hass.pid) - before) / (time.monotonic() - start)
 
 
-def state_rows(db: Path, since: float, prefixes: dict[str, str]) -> dict[str, int]:
-    """Return the state rows written since a wall-clock time, by entity id prefix."""
+def state_rows(db: Path, since: float, prefixes: dict[str, str]) -> dict[str, dict[str, int]]:
+    """Return the state rows written since a wall-clock time, by entity id prefix and entity."""
     with sqlite3.connect(db) as connection:
         rows = connection.execute(
             "SELECT m.entity_id, COUNT(*) FROM states s JOIN states_meta m "
             "ON s.metadata_id = m.metadata_id WHERE s.last_updated_ts >= ? GROUP BY m.entity_id",
             (since,),
         ).fetchall()
-    counts = dict.fromkeys(prefixes, 0)
+    counts: dict[str, dict[str, int]] = {name: {} for name in prefixes}
     for entity_id, count in rows:
         for name, prefix in prefixes.items():
             if entity_id.startswith(prefix):
-                counts[name] += count
+                counts[name][entity_id.removeprefix(prefix)] = count
     return counts
 
 
@@ -472,8 +473,9 @@ def measure(
         name,
         messages,
         used / (messages * len(topics)) * 1000,
-        {key: count / messages for key, count in rows.items()},
+        {key: sum(counts.values()) / messages for key, counts in rows.items()},
         load,
+        next(iter(rows.values())),
     )
 
 
@@ -569,6 +571,8 @@ def run(workdir: Path, broker: Mosquitto, args: argparse.Namespace) -> None:
             f"{result.name:<11} {result.cpu_ms:7.3f}  {ratio_floor}  {ratio_yaml}  {rows:8.2f}  "
             f"{result.load}"
         )
+    for result in results:
+        print(f"  {result.name}: {len(result.entities)} sensors written, rows: {result.entities}")
     if "intervals" in wanted:
         intervals = (0, 10, 60)
         idents = {f"interval_{n}": f"lowi{n:03d}" for n in intervals}

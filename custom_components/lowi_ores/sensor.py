@@ -247,7 +247,12 @@ class LowiSensor(LowiEntity, SensorEntity):
     @override
     def _shown(self) -> tuple[object, ...]:
         # The native value is enough: unit and precision do not change between messages.
-        return (self.available, self._attr_native_value, self.extra_state_attributes)
+        # Availability straight from the coordinator: a sensor has no other reason to be away.
+        return (
+            self.coordinator.last_update_success,
+            self._attr_native_value,
+            self.extra_state_attributes,
+        )
 
     @callback
     @override
@@ -258,5 +263,8 @@ class LowiSensor(LowiEntity, SensorEntity):
             if isinstance(self._publisher, TimeWeightedMean):
                 self._publisher.reset()
         elif (data := self.coordinator.data) is not None:
-            self._attr_native_value = self._publish(data)
+            value = self._publish(data)
+            # Setting an _attr_ clears Home Assistant's cached properties: only on a change.
+            if value != self._attr_native_value:
+                self._attr_native_value = value
         super()._handle_coordinator_update()
