@@ -51,6 +51,16 @@ TEXTS: Final[dict[str, tuple[str, str, str]]] = {
         "Bezug und Einspeisung pro Tag",
     ),
     "Day tariff": ("Tarif jour", "Dagtarief", "Tagtarif"),
+    "Net metering since the yearly reading": (
+        "Compensation depuis le relevé annuel",
+        "Compensatie sinds de jaarlijkse meteropname",
+        "Kompensation seit der Jahresablesung",
+    ),
+    "Days to the next reading": (
+        "Jours jusqu'au prochain relevé",
+        "Dagen tot de volgende meteropname",
+        "Tage bis zur nächsten Ablesung",
+    ),
     "Night tariff": ("Tarif nuit", "Nachttarief", "Nachttarif"),
 }
 
