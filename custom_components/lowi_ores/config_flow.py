@@ -44,6 +44,7 @@ from .const import (
     CONF_NET_METERING,
     CONF_NETTING,
     CONF_NEXT_READING_DATE,
+    CONF_POWER_INTERVAL,
     CONF_PROSUMER_RATE,
     CONF_READING_DATE,
     CONF_REGION,
@@ -55,15 +56,18 @@ from .const import (
     CURRENT_SCALE_MILLI,
     DEFAULT_GAS_UNIT,
     DEFAULT_GRID_OPERATOR,
+    DEFAULT_POWER_INTERVAL,
     DEFAULT_TARIFF_CODES,
     DEFAULT_TIMEOUT,
     DEFAULT_WATER_UNIT,
     DOMAIN,
     MAX_BILLABLE_PRICE,
     MAX_INVERTER_KW,
+    MAX_POWER_INTERVAL,
     MAX_PROSUMER_RATE,
     MAX_TIMEOUT_SECONDS,
     METER_TOPIC_FORMAT,
+    MIN_POWER_INTERVAL,
     MIN_TIMEOUT_SECONDS,
     MODEL,
     NETTING_SEPARATE,
@@ -276,11 +280,16 @@ class LowiOptionsFlow(PricesOptionsSteps, OptionsFlowWithReload):
     async def async_step_settings(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Show and save the meter settings."""
+        """Show and save the meter settings (the billing options are kept)."""
+        errors: dict[str, str] = {}
         if user_input is not None:
             user_input[CONF_TIMEOUT] = int(user_input[CONF_TIMEOUT])
-            return self.async_create_entry(data={**self.config_entry.options, **user_input})
-        options = self.config_entry.options
+            interval = user_input.get(CONF_POWER_INTERVAL, DEFAULT_POWER_INTERVAL)
+            if valid_power_interval(interval):
+                user_input[CONF_POWER_INTERVAL] = int(interval)
+                return self.async_create_entry(data={**self.config_entry.options, **user_input})
+            errors[CONF_POWER_INTERVAL] = "invalid_power_interval"
+        options = dict(self.config_entry.options) | (user_input or {})
         schema = probatio.Schema(
             {
                 probatio.Required(
@@ -311,9 +320,26 @@ class LowiOptionsFlow(PricesOptionsSteps, OptionsFlowWithReload):
                 probatio.Required(
                     CONF_WATER_UNIT, default=options.get(CONF_WATER_UNIT, DEFAULT_WATER_UNIT)
                 ): _select([VOLUME_UNIT_DM3, VOLUME_UNIT_M3], "volume_unit"),
+                # No bounds in the selector: a value outside them gets the translated error.
+                probatio.Required(
+                    CONF_POWER_INTERVAL,
+                    default=options.get(CONF_POWER_INTERVAL, DEFAULT_POWER_INTERVAL),
+                ): NumberSelector(
+                    NumberSelectorConfig(
+                        step=1, unit_of_measurement="s", mode=NumberSelectorMode.BOX
+                    )
+                ),
             }
         )
-        return self.async_show_form(step_id="settings", data_schema=schema)
+        return self.async_show_form(
+            step_id="settings",
+            data_schema=schema,
+            errors=errors,
+            description_placeholders={
+                "min": str(MIN_POWER_INTERVAL),
+                "max": str(MAX_POWER_INTERVAL),
+            },
+        )
 
     async def async_step_billing(
         self, user_input: dict[str, Any] | None = None
@@ -482,3 +508,10 @@ def validate_wallonia(
     if rate is not None and not 0 <= rate <= MAX_PROSUMER_RATE:
         errors[CONF_PROSUMER_RATE] = "prosumer_rate_out_of_range"
     return errors, placeholders
+
+
+def valid_power_interval(value: float) -> bool:
+    """Return True for 0 (every message) or a whole number of seconds in the allowed range."""
+    return value == 0 or (
+        float(value).is_integer() and MIN_POWER_INTERVAL <= value <= MAX_POWER_INTERVAL
+    )
