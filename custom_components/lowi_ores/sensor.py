@@ -30,6 +30,7 @@ from homeassistant.helpers.typing import StateType
 from .const import CURRENT_SCALE_CENTI, CURRENT_SCALE_MILLI, DOMAIN, TARIFF_DAY, TARIFF_NIGHT
 from .coordinator import LowiConfigEntry, LowiCoordinator, MeterData
 from .entity import LowiEntity
+from .ledger.sensor import LedgerSensor
 
 # Push updates: no polling, no parallel limit needed.
 PARALLEL_UPDATES = 0
@@ -163,7 +164,9 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the sensors; gas and water once the dongle reports them."""
-    coordinator = entry.runtime_data
+    coordinator = entry.runtime_data.coordinator
+    if (ledger := entry.runtime_data.ledger) is not None:
+        async_add_entities(LedgerSensor(ledger, d) for d in ledger.sensor_descriptions())
     registry = er.async_get(hass)
 
     def _known(description: LowiSensorEntityDescription) -> bool:
