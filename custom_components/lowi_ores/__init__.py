@@ -24,7 +24,7 @@ from .ledger.parts import LEDGER_SENSOR_KEYS, async_clear_ledger_issues
 from .repairs import async_clear_current_scale
 from .sensor import SENSOR_KEYS
 
-PLATFORMS: list[Platform] = [Platform.SENSOR]
+PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
