@@ -14,14 +14,14 @@ from homeassistant.helpers import (
 from homeassistant.helpers.typing import ConfigType
 
 from .const import CONF_IDENT, CONF_REGION, DOMAIN
-from .coordinator import LowiConfigEntry, LowiCoordinator, guard_store
+from .coordinator import COUNTER_SOURCES, LowiConfigEntry, LowiCoordinator, guard_store
 from .data import LowiData
 from .discovery import async_forget, async_take_over_discovery
 from .entity import device_info
 from .export.action import async_setup_export
 from .ledger import BillingLedger, ledger_store
 from .ledger.parts import LEDGER_SENSOR_KEYS, async_clear_ledger_issues
-from .repairs import async_clear_current_scale
+from .repairs import async_clear_entry_issues
 from .sensor import SENSOR_KEYS
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
@@ -91,7 +91,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: LowiConfigEntry) -> Non
     await guard_store(hass, entry).async_remove()
     await ledger_store(hass, entry.entry_id).async_remove()
     async_clear_ledger_issues(hass, entry.entry_id)
-    async_clear_current_scale(hass, entry.entry_id)
+    async_clear_entry_issues(hass, entry.entry_id, COUNTER_SOURCES)
     async_forget(hass, entry.data[CONF_IDENT])
 
 

@@ -52,6 +52,7 @@ from .const import (
     CONF_PROSUMER_RATE,
     CONF_READING_DATE,
     CONF_REGION,
+    CONF_POWER_INTERVAL,
     CONF_TARIFF_CODES,
     CONF_TIMEOUT,
     CONF_WATER_UNIT,
@@ -61,6 +62,7 @@ from .const import (
     DEFAULT_CAPACITY_WARNING_MARGIN,
     DEFAULT_GAS_UNIT,
     DEFAULT_GRID_OPERATOR,
+    DEFAULT_POWER_INTERVAL,
     DEFAULT_TARIFF_CODES,
     DEFAULT_TIMEOUT,
     DEFAULT_WATER_UNIT,
@@ -69,8 +71,10 @@ from .const import (
     MAX_CAPACITY_RATE,
     MAX_INVERTER_KW,
     MAX_PROSUMER_RATE,
+    MAX_POWER_INTERVAL,
     MAX_TIMEOUT_SECONDS,
     METER_TOPIC_FORMAT,
+    MIN_POWER_INTERVAL,
     MIN_TIMEOUT_SECONDS,
     MODEL,
     NETTING_SEPARATE,
@@ -283,10 +287,15 @@ class LowiOptionsFlow(OptionsFlowWithReload):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Show and save the meter settings."""
+        errors: dict[str, str] = {}
         if user_input is not None:
             user_input[CONF_TIMEOUT] = int(user_input[CONF_TIMEOUT])
-            return self.async_create_entry(data={**self.config_entry.options, **user_input})
-        options = self.config_entry.options
+            interval = user_input.get(CONF_POWER_INTERVAL, DEFAULT_POWER_INTERVAL)
+            if valid_power_interval(interval):
+                user_input[CONF_POWER_INTERVAL] = int(interval)
+                return self.async_create_entry(data={**self.config_entry.options, **user_input})
+            errors[CONF_POWER_INTERVAL] = "invalid_power_interval"
+        options = dict(self.config_entry.options) | (user_input or {})
         schema = probatio.Schema(
             {
                 probatio.Required(
@@ -317,9 +326,26 @@ class LowiOptionsFlow(OptionsFlowWithReload):
                 probatio.Required(
                     CONF_WATER_UNIT, default=options.get(CONF_WATER_UNIT, DEFAULT_WATER_UNIT)
                 ): _select([VOLUME_UNIT_DM3, VOLUME_UNIT_M3], "volume_unit"),
+                # No bounds in the selector: a value outside them gets the translated error.
+                probatio.Required(
+                    CONF_POWER_INTERVAL,
+                    default=options.get(CONF_POWER_INTERVAL, DEFAULT_POWER_INTERVAL),
+                ): NumberSelector(
+                    NumberSelectorConfig(
+                        step=1, unit_of_measurement="s", mode=NumberSelectorMode.BOX
+                    )
+                ),
             }
         )
-        return self.async_show_form(step_id="settings", data_schema=schema)
+        return self.async_show_form(
+            step_id="settings",
+            data_schema=schema,
+            errors=errors,
+            description_placeholders={
+                "min": str(MIN_POWER_INTERVAL),
+                "max": str(MAX_POWER_INTERVAL),
+            },
+        )
 
     async def async_step_billing(
         self, user_input: dict[str, Any] | None = None
@@ -561,3 +587,10 @@ def validate_wallonia(
     if rate is not None and not 0 <= rate <= MAX_PROSUMER_RATE:
         errors[CONF_PROSUMER_RATE] = "prosumer_rate_out_of_range"
     return errors, placeholders
+
+
+def valid_power_interval(value: float) -> bool:
+    """Return True for 0 (every message) or a whole number of seconds in the allowed range."""
+    return value == 0 or (
+        float(value).is_integer() and MIN_POWER_INTERVAL <= value <= MAX_POWER_INTERVAL
+    )
