@@ -240,6 +240,11 @@ async def test_quarter_hours_from_recorded_states(
     ]
     assert got == EXPECTED_QUARTERS
     assert [row["data"] for row in rows] == ["complete", "complete", "missing", "missing"]
+    # The capacity tariff's figure, from the indexes (10 Wh a minute): interpolated at each
+    # boundary, spread over the silence from 10:29:30 to 10:45:30, flagged in every quarter it
+    # touches (10:15 ends inside it).
+    assert [_number(row["quarter_average_import_power_kw"]) for row in rows] == [0.6] * 4
+    assert [row["quarter_estimated"] for row in rows] == ["0.0", "1.0", "1.0", "1.0"]
     assert rows[0]["import_index_night_kwh"] == "2000.0"
     assert rows[0]["export_index_day_kwh"] == "500.0"
     assert rows[0]["export_index_night_kwh"] == "300.0"

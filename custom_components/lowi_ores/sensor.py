@@ -40,7 +40,6 @@ from .const import (
 )
 from .coordinator import LowiConfigEntry, LowiCoordinator, MeterData
 from .entity import LowiEntity
-from .ledger.parts import LEDGER_SENSOR_KEYS
 from .ledger.sensor import LedgerSensor
 from .publishing import ThinnedIndex, TimeWeightedMean
 
@@ -177,18 +176,9 @@ async def async_setup_entry(
 ) -> None:
     """Add the sensors; gas and water once the dongle reports them."""
     coordinator = entry.runtime_data.coordinator
+    if (ledger := entry.runtime_data.ledger) is not None:
+        async_add_entities(LedgerSensor(ledger, d) for d in ledger.sensor_descriptions())
     registry = er.async_get(hass)
-    ledger = entry.runtime_data.ledger
-    billing = ledger.sensor_descriptions() if ledger is not None else []
-    if ledger is not None:
-        async_add_entities(LedgerSensor(ledger, d) for d in billing)
-    # A billing figure the options no longer ask for (another contract, no region) goes away
-    # rather than staying unavailable for ever.
-    wanted = {f"{coordinator.ident}_{d.key}" for d in billing}
-    for entity in er.async_entries_for_config_entry(registry, entry.entry_id):
-        key = entity.unique_id.removeprefix(f"{coordinator.ident}_")
-        if key in LEDGER_SENSOR_KEYS and entity.unique_id not in wanted:
-            registry.async_remove(entity.entity_id)
 
     def _known(description: LowiSensorEntityDescription) -> bool:
         """Return True for an entity to create now: always-there, or seen in an earlier run."""

@@ -117,8 +117,12 @@ class QuarterAccumulator:
     start_index: float = 0.0
     estimated: bool = False
 
-    def add(self, timestamp: float, index: float) -> list[Quarter]:
-        """Take one message's index; return the quarters it closes, oldest first."""
+    def add(self, timestamp: float, index: float, *, gap: bool | None = None) -> list[Quarter]:
+        """Take one message's index; return the quarters it closes, oldest first.
+
+        gap: whether data is missing since the previous index; None decides by the time between
+        them (longer than gap_seconds). Either way a step without energy is no estimate.
+        """
         if not (_finite(timestamp) and _finite(index)) or index < 0:
             return []
         if self.last_time is None or self.last_index is None or self.quarter is None:
@@ -137,7 +141,8 @@ class QuarterAccumulator:
             self.last_index = index
             self.estimated = True
             return closed
-        uncertain = elapsed > self.gap_seconds and delta > 0
+        missing = elapsed > self.gap_seconds if gap is None else gap
+        uncertain = missing and delta > 0
         return self._spread(
             self.last_time, self.last_index, self.quarter, timestamp, index, uncertain
         )

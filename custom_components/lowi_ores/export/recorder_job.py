@@ -29,6 +29,7 @@ from ..billing.net_metering import BalancePeriod, RunningBalance
 from .intervals import Resolution, boundaries
 from .rows import (
     ELECTRICITY_COUNTERS,
+    IMPORT_COUNTERS,
     IMPORT_POWER,
     Counter,
     Row,
@@ -55,6 +56,9 @@ if TYPE_CHECKING:
 # Rows fetched from the database per round trip.
 BATCH = 5000
 HOUR = 3600.0
+# How far after the period the states are read, for the first import values after its last
+# quarter-hour (its end index is interpolated up to them).
+LOOKAHEAD = HOUR
 
 
 class StatesNotAvailableError(Exception):
@@ -219,13 +223,16 @@ def _rows_from_states(
         metadata_id for metadata_id, source in by_id.items() if source.key in ELECTRICITY_COUNTERS
     ]
     initial: dict[str, float | None] = {}
+    import_times: list[float] = []
     for metadata_id, source in by_id.items():
         found = session.execute(
-            select(States.state)
+            select(States.state, States.last_updated_ts)
             .where(States.metadata_id == metadata_id, States.last_updated_ts <= start_ts)
             .order_by(States.last_updated_ts.desc())
             .limit(1)
         ).first()
+        if found is not None and source.key in IMPORT_COUNTERS:
+            import_times.append(found[1])
         if found is None and metadata_id in electricity:
             earliest = session.execute(
                 select(func.min(States.last_updated_ts)).where(States.metadata_id.in_(electricity))
@@ -242,7 +249,7 @@ def _rows_from_states(
             .where(
                 States.metadata_id.in_(list(by_id)),
                 States.last_updated_ts > start_ts,
-                States.last_updated_ts <= end_ts,
+                States.last_updated_ts <= end_ts + LOOKAHEAD,
             )
             .order_by(States.last_updated_ts),
         )
@@ -262,6 +269,8 @@ def _rows_from_states(
         initial,
         changes(),
         request.counters,
+        # The import total was last recorded when the later of its two counters changed.
+        max(import_times) if len(import_times) == len(IMPORT_COUNTERS) else None,
     )
 
 

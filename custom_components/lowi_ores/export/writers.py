@@ -50,7 +50,7 @@ class Column:
         """Return the CSV header: stable, English, with the unit."""
         if self.unit is None:
             return self.key
-        unit = {"kWh": "kwh", "m³": "m3", "W": "w"}[self.unit]
+        unit = {"kWh": "kwh", "m³": "m3", "W": "w", "kW": "kw"}[self.unit]
         return f"{self.key}_{unit}"
 
     def label(self, labels: dict[str, str]) -> str:
@@ -76,6 +76,9 @@ def columns_for(
         columns += [
             Column("average_import_power", "W", 0),
             Column("peak_import_power", "W", 0),
+            # The capacity tariff's figure: the quarter's imported energy x 4, and a flag.
+            Column("quarter_average_import_power", "kW", 3),
+            Column("quarter_estimated", None, 0),
         ]
     return columns
 
@@ -97,6 +100,10 @@ def row_values(row: Row, columns: Sequence[Column]) -> list[float | None]:
                 value = row.peak_import_power
             case "net_metering_balance":
                 value = row.balance
+            case "quarter_average_import_power":
+                value = row.quarter_power
+            case "quarter_estimated":
+                value = None if row.quarter_estimated is None else float(row.quarter_estimated)
             case "gas_used":
                 value = row.usage.get(Counter.GAS)
             case "water_used":

@@ -24,6 +24,9 @@ takes the ledger and returns the part, or None when the entry's options do not a
 * ``async_start()`` runs once after ``restore`` (recorder look-ups and the like);
 * ``counters_updated(data)`` gets each valid message's ``MeterData`` (synchronous, event loop);
 * ``midnight(now)`` runs at every local midnight, ``now`` being that midnight (aware);
+* ``binary_sensor_descriptions()`` likewise returns ``LedgerBinarySensorEntityDescription``
+  items (``is_on_fn``); ``available_fn``, on either kind, makes a live figure unavailable with
+  the meter;
 * ``sensor_descriptions()`` returns ``LedgerSensorEntityDescription`` items whose ``value_fn``,
   ``attributes_fn`` and ``last_reset_fn`` are closures over the part; they sit on the dongle's
   device with unique id ``<ident>_<key>``; give each a ``translation_key`` (its key) and its
@@ -39,6 +42,7 @@ from datetime import datetime, timedelta
 import logging
 from typing import Any, ClassVar, Final
 
+from homeassistant.components.binary_sensor import BinarySensorEntityDescription
 from homeassistant.components.sensor import SensorEntityDescription
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_track_point_in_time
@@ -69,6 +73,16 @@ class LedgerSensorEntityDescription(SensorEntityDescription):
     value_fn: Callable[[], StateType | datetime]
     attributes_fn: Callable[[], Mapping[str, Any]] | None = None
     last_reset_fn: Callable[[], datetime | None] | None = None
+    available_fn: Callable[[], bool] | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class LedgerBinarySensorEntityDescription(BinarySensorEntityDescription):
+    """A binary sensor of a ledger part: closures over the part's state."""
+
+    is_on_fn: Callable[[], bool | None]
+    attributes_fn: Callable[[], Mapping[str, Any]] | None = None
+    available_fn: Callable[[], bool] | None = None
 
 
 class LedgerPart:
@@ -103,6 +117,10 @@ class LedgerPart:
         """Return the part's sensors."""
         return ()
 
+    def binary_sensor_descriptions(self) -> tuple[LedgerBinarySensorEntityDescription, ...]:
+        """Return the part's binary sensors."""
+        return ()
+
 
 class BillingLedger:
     """Feeds the billing parts of one entry and keeps their state in a Store."""
@@ -118,6 +136,7 @@ class BillingLedger:
         self._listeners: list[CALLBACK_TYPE] = []
         self._unsubs: list[CALLBACK_TYPE] = []
         self._cancel_midnight: CALLBACK_TYPE | None = None
+        self._save_pending = False
         from .parts import PART_FACTORIES  # noqa: PLC0415 - the parts import this module
 
         self.parts: list[LedgerPart] = [
@@ -155,11 +174,16 @@ class BillingLedger:
         await self._store.async_save(self._stored_data())
 
     def _stored_data(self) -> dict[str, Any]:
+        self._save_pending = False
         return {"parts": {part.key: part.as_dict() for part in self.parts}}
 
     def sensor_descriptions(self) -> list[LedgerSensorEntityDescription]:
         """Return the sensors of every part."""
         return [d for part in self.parts for d in part.sensor_descriptions()]
+
+    def binary_sensor_descriptions(self) -> list[LedgerBinarySensorEntityDescription]:
+        """Return the binary sensors of every part."""
+        return [d for part in self.parts for d in part.binary_sensor_descriptions()]
 
     @callback
     def async_add_listener(self, update_callback: CALLBACK_TYPE) -> CALLBACK_TYPE:
@@ -175,7 +199,12 @@ class BillingLedger:
     @callback
     def async_changed(self) -> None:
         """Save (delayed) and refresh the entities: a part changed."""
-        self._store.async_delay_save(self._stored_data, LEDGER_SAVE_DELAY)
+        # The Store moves a delayed save on at each call: called with every message, it would
+        # never write before Home Assistant stops. One pending save at a time, which writes the
+        # parts as they are when it runs.
+        if not self._save_pending:
+            self._save_pending = True
+            self._store.async_delay_save(self._stored_data, LEDGER_SAVE_DELAY)
         for update_callback in list(self._listeners):
             update_callback()
 
@@ -183,6 +212,9 @@ class BillingLedger:
     def _async_coordinator_update(self) -> None:
         data = self.coordinator.data
         if data is None or not self.coordinator.last_update_success:
+            # Nothing to count; a live figure becomes unavailable with the meter.
+            for update_callback in list(self._listeners):
+                update_callback()
             return
         self._feed(data)
 

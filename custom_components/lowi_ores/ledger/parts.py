@@ -10,6 +10,7 @@ from homeassistant.helpers import issue_registry as ir
 
 from ..const import DOMAIN
 from . import BillingLedger, LedgerPart
+from .capacity import SENSOR_KEYS as CAPACITY_KEYS, create_part as capacity_part
 from .costs import (
     SENSOR_KEYS as COSTS_KEYS,
     create_part as costs_part,
@@ -24,10 +25,11 @@ from .net_metering import (
 # Each factory returns its part, or None when the entry's options do not ask for it.
 PART_FACTORIES: Final[tuple[Callable[[BillingLedger], LedgerPart | None], ...]] = (
     net_metering_part,
+    capacity_part,
     costs_part,
 )
-# Every key a ledger sensor may have (a reconfigured ident moves their unique ids too).
-LEDGER_SENSOR_KEYS: Final = frozenset((*NET_METERING_KEYS, *COSTS_KEYS))
+# Every key a ledger entity may have (a reconfigured ident moves their unique ids too).
+LEDGER_SENSOR_KEYS: Final = frozenset(NET_METERING_KEYS | CAPACITY_KEYS | set(COSTS_KEYS))
 
 
 @callback
