@@ -270,15 +270,15 @@ def entity_registry(entry_id: str, ident: str = IDENT) -> list[dict[str, Any]]:
     entities keep the ids that the dashboards, the Energy preferences and the back-filled
     statistics use, whatever the demo's language (the names shown are still translated).
     """
+    from custom_components.lowi_ores.ledger.costs import (  # noqa: PLC0415 - imports HA
+        SENSOR_KEYS as COSTS_KEYS,
+    )
     from custom_components.lowi_ores.ledger.net_metering import (  # noqa: PLC0415 - imports HA
         BALANCE,
         BILLABLE,
         COST,
         PROJECTION,
         SURPLUS,
-    )
-    from custom_components.lowi_ores.ledger.costs import (  # noqa: PLC0415 - imports HA
-        SENSOR_KEYS as COSTS_KEYS,
     )
     from custom_components.lowi_ores.sensor import SENSORS  # noqa: PLC0415 - imports HA
 

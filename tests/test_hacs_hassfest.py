@@ -466,8 +466,8 @@ def test_entity_keys_are_translated() -> None:
         for option in description.options or []:
             assert option in sensors[description.translation_key]["state"]
     assert set(STRINGS["selector"]["tariff_codes"]["options"]) == set(TARIFF_CODE_MAPS)
-    # The billing ledger's sensors are described by its parts.
-    assert set(sensors) >= LEDGER_SENSOR_KEYS
+    # The billing ledger's entities (sensors, and the capacity warning) are described by its parts.
+    assert set(sensors) | set(STRINGS["entity"].get("binary_sensor", {})) >= LEDGER_SENSOR_KEYS
 
 
 def _flow_calls() -> Iterator[tuple[str, ast.Call]]:
