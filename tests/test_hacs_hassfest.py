@@ -574,7 +574,7 @@ def _registered_services() -> set[str]:
 def test_services_yaml_matches_the_registered_actions() -> None:
     """hassfest: every registered action is in services.yaml (and nothing else is)."""
     registered = _registered_services()
-    assert registered == {"export"}
+    assert "export" in registered
     described = yaml.safe_load((INTEGRATION / "services.yaml").read_text(encoding="utf-8"))
     assert set(described) == registered
 
