@@ -254,7 +254,9 @@ class CostsPart(LedgerPart):
         """Ask the recorder for missing spot values, at most every HISTORY_RETRY."""
         if self.spot_entity is None or "recorder" not in self.ledger.hass.config.components:
             return
-        if self.timeline.value_at(now) is None:
+        if self.timeline.known_until is None or (
+            self.timeline.value_at(self.timeline.known_until) is None
+        ):
             return  # the sensor is not back yet
         if self._history_asked is not None and now - self._history_asked < (
             HISTORY_RETRY.total_seconds()
@@ -266,8 +268,11 @@ class CostsPart(LedgerPart):
         if not missing:
             return
         self._history_asked = now
-        self.ledger.hass.async_create_task(
-            self._async_fill_from_history(missing), eager_start=False
+        self.ledger.entry.async_create_task(
+            self.ledger.hass,
+            self._async_fill_from_history(missing),
+            "lowi_ores spot price history",
+            eager_start=False,
         )
 
     async def _async_fill_from_history(self, moments: list[float]) -> None:
