@@ -251,6 +251,9 @@ async def test_options_reject_a_bad_power_interval(
 ) -> None:
     """Outside 0 and 10-300 s the form comes back with an error on the field, values kept."""
     result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "settings"}
+    )
     options = {
         CONF_TIMEOUT: 120,
         CONF_CURRENT_SCALE: "auto",

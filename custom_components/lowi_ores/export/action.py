@@ -48,6 +48,7 @@ from ..const import (
     EXPORT_URL,
     SERVICE_EXPORT,
 )
+from ..ledger.capacity import capacity_month_peaks
 from .intervals import (
     Resolution,
     ceil_boundary,
@@ -254,7 +255,17 @@ async def _async_export(call: ServiceCall) -> ServiceResponse:
         (labels["about_note"], labels["note"]),
     )
     request = ExportRequest(
-        sources, start, end, resolution, zone, fmt, path, labels, about, dt_util.utcnow()
+        sources,
+        start,
+        end,
+        resolution,
+        zone,
+        fmt,
+        path,
+        labels,
+        about,
+        dt_util.utcnow(),
+        capacity_month_peaks(entry.runtime_data.ledger) if resolution is Resolution.MONTH else None,
     )
     try:
         result = await get_instance(hass).async_add_executor_job(run_export, hass, request)
