@@ -95,6 +95,7 @@ def backfill(
     seed: int,
     days: int,
     zone: tzinfo,
+    *,
     now: datetime | None = None,
     ev_w: int = 0,
 ) -> Backfill:
