@@ -27,8 +27,12 @@ async def async_get_config_entry_diagnostics(
     coordinator = entry.runtime_data.coordinator
     data = coordinator.data
     rejected = coordinator.rejections.as_dict()
+    ledger = entry.runtime_data.ledger
+    # The billing ledger's parts, as they keep their state (quarter-hour, peaks, balances).
+    billing = {} if ledger is None else {"billing": {p.key: p.as_dict() for p in ledger.parts}}
     return async_redact_data(
-        {
+        billing
+        | {
             "entry": {
                 "title": entry.title,
                 "unique_id": entry.unique_id,
