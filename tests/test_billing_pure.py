@@ -363,3 +363,14 @@ def test_seasonal_fit_with_the_roof_known() -> None:
     assert summer_lover.production == production
     weights = [winter_weight(date(2026, 1, 1) + timedelta(days=i)) for i in range(365)]
     assert sum(weights) / 365 == pytest.approx(1, abs=0.01)
+
+
+def test_roof_known_needs_only_a_few_days() -> None:
+    """With the roof's yield known, five days give the household's consumption."""
+    production = daily_production(4.0)
+    few = _household(11.0, 0.0, production, date(2026, 11, 20), 5)
+    model = fit_seasonal(few, production)
+    assert model is not None
+    assert model.method is Method.SEASONAL
+    assert model.winter == 0
+    assert model.consumption == pytest.approx(11.0, rel=1e-6)

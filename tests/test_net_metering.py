@@ -83,6 +83,10 @@ async def test_balance_from_the_bill(
     fee = 5 * 79.45 * 1.06 * (184 + 30 / 86400) / 365
     assert float(_value(hass, "net_metering_cost")) == pytest.approx(66.667 * 0.32 + fee, abs=0.01)
     assert _state(hass, "net_metering_balance_day") is None
+    # The roof's yield from the inverter's power: the seasonal model from the first days on.
+    projection = _state(hass, "net_metering_projection")
+    assert projection is not None
+    assert projection.attributes["method"] == "seasonal"
     assert (
         ir.async_get(hass).async_get_issue(DOMAIN, f"net_metering_partial_{entry.entry_id}") is None
     )
@@ -107,7 +111,11 @@ async def test_first_reading_is_partial_and_says_so(
 ) -> None:
     """No bill indexes, no statistics: the first reading starts it, with a repair issue."""
     freezer.move_to("2026-09-13T22:00:00+00:00")
-    options = {k: v for k, v in BILL.items() if not k.startswith("reading_") or k == "reading_date"}
+    options = {
+        k: v
+        for k, v in BILL.items()
+        if (not k.startswith("reading_") or k == "reading_date") and k != "inverter_kw"
+    }
     entry = _entry(options)
     await _setup(hass, entry)
     assert _value(hass, "net_metering_balance") == "unknown"
