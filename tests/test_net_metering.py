@@ -9,6 +9,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.lowi_ores.const import DOMAIN
+from custom_components.lowi_ores.diagnostics import async_get_config_entry_diagnostics
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 
@@ -83,6 +84,8 @@ async def test_balance_from_the_bill(
     fee = 5 * 79.45 * 1.06 * (184 + 30 / 86400) / 365
     assert float(_value(hass, "net_metering_cost")) == pytest.approx(66.667 * 0.32 + fee, abs=0.01)
     assert _state(hass, "net_metering_balance_day") is None
+    diagnostics = await async_get_config_entry_diagnostics(hass, entry)
+    assert diagnostics["billing"]["net_metering"]["origin"] == "bill"
     # The roof's yield from the inverter's power: the seasonal model from the first days on.
     projection = _state(hass, "net_metering_projection")
     assert projection is not None
