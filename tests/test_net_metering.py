@@ -263,3 +263,23 @@ async def test_cost_without_inverter(
     cost = _state(hass, "net_metering_cost")
     assert cost is not None
     assert cost.attributes["projected"] is not None
+
+
+async def test_period_moves_on_before_any_reading(
+    hass: HomeAssistant, dongle: Dongle, freezer: FrozenDateTimeFactory
+) -> None:
+    """No start indexes and no reading yet: at the next reading date the period moves on."""
+    freezer.move_to("2026-11-29T22:50:00+00:00")
+    options = {k: v for k, v in BILL.items() if not k.startswith("reading_")}
+    entry = _entry(options | {"reading_date": "2025-11-30", "next_reading_date": "2026-11-30"})
+    await _setup(hass, entry)
+    await dongle.wait(600)
+    assert entry.options["reading_date"] == "2026-11-30"
+    assert entry.options["next_reading_date"] == "2027-11-30"
+    assert "reading_import_day" not in entry.options
+    await dongle.send_confirmed(make_payload())
+    balance = _state(hass, "net_metering_balance")
+    assert balance is not None
+    assert balance.state == "0.0"
+    assert balance.attributes["origin"] == "first_reading"
+    assert "last_period_balance" not in balance.attributes

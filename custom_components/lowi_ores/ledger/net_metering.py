@@ -187,7 +187,7 @@ class NetMeteringPart(LedgerPart):
         now = dt_util.utcnow()
         if self.tracker is None:
             await self._async_find_start(now)
-        if now >= self.period.end_time and self.tracker is not None:
+        if now >= self.period.end_time:
             self._roll_over(now)
         self._unsub_refresh = async_track_time_interval(
             self.ledger.hass, self._async_refresh, PROJECTION_REFRESH
@@ -276,11 +276,14 @@ class NetMeteringPart(LedgerPart):
 
     def midnight(self, now: datetime) -> None:
         """Roll the period over at local midnight of the next reading date."""
-        if now >= self.period.end_time and self.tracker is not None:
+        if now >= self.period.end_time:
             self._roll_over(now)
 
     def _roll_over(self, now: datetime) -> None:
-        """Close the period with its figures; the next one starts from the indexes now."""
+        """Close the period with its figures; the next one starts from the indexes now.
+
+        Without a start yet (no reading since setup), the period only moves on a year.
+        """
         while now >= self.period.end_time and (tracker := self.tracker) is not None:
             balance = tracker.balance
             self.closed.append(
@@ -307,6 +310,8 @@ class NetMeteringPart(LedgerPart):
                 self.period.start_time,
             )
             self.history = None
+        # Still waiting for a first reading: the period just moves on.
+        self.period = self.period.periods_until(now)[-1]
         entry = self.ledger.entry
         options = dict(entry.options) | {
             CONF_READING_DATE: self.period.start.isoformat(),
