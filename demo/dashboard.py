@@ -56,7 +56,11 @@ TEXTS: Final[dict[str, tuple[str, str, str]]] = {
         "Compensatie sinds de jaarlijkse meteropname",
         "Kompensation seit der Jahresablesung",
     ),
-    "Balance since the reading": ("Solde depuis le relevé", "Saldo sinds de opname", "Saldo seit der Ablesung"),
+    "Balance since the reading": (
+        "Solde depuis le relevé",
+        "Saldo sinds de opname",
+        "Saldo seit der Ablesung",
+    ),
     "Expected at the next reading": (
         "Prévu au prochain relevé",
         "Verwacht bij de volgende opname",
