@@ -27,8 +27,16 @@ from types import FrameType
 from zoneinfo import ZoneInfo
 
 from demo.dashboard import LANGUAGES, write_dashboard
-from demo.hass_config import IDENT, REPO_ROOT, TIME_ZONE, Helper, entity_id, write_config
-from demo.history import backfill
+from demo.hass_config import (
+    IDENT,
+    REPO_ROOT,
+    TIME_ZONE,
+    Helper,
+    entity_id,
+    wallonia_options,
+    write_config,
+)
+from demo.history import backfill, first_midnight
 from demo.processes import (
     LOOPBACK,
     HomeAssistant,
@@ -41,9 +49,8 @@ from demo.processes import (
 HERE = Path(__file__).resolve().parent
 DASHBOARD_URL = "dashboard-lowi3"
 # The household charges an electric car (7.4 kW) some evenings, on top of the cooking: the
-# capacity tariff's peaks are worth watching, so the demo follows them.
+# capacity tariff's peaks are worth watching, so the demo switches the tariff on.
 DEMO_CAR_W = 7400
-DEMO_OPTIONS = {"region": "flanders", "capacity_tariff": True}
 DEMO_YAML = f"""
 # The demo's additions (demo/__main__.py): the UI, history, the Energy dashboard, the LoWi3
 # dashboard, and the back-filled statistics.
@@ -216,7 +223,13 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one story
             extra_yaml=DEMO_YAML,
             helpers=(HISTORY_LOADER,),
             language=args.language,
-            lowi_options=DEMO_OPTIONS,
+            # Net metering from the first back-filled day, with the bill's indexes of that day;
+            # the capacity tariff switched on to watch the car's peaks, with the peaks of the
+            # back-filled days.
+            lowi_options=wallonia_options(
+                first_midnight(history.end, args.days, ZoneInfo(TIME_ZONE)).date()
+            )
+            | {"capacity_tariff": True},
             billing={"capacity": history.capacity},
         )
         (config_dir / "dashboards").mkdir()

@@ -79,6 +79,37 @@ TEXTS: Final[dict[str, tuple[str, str, str]]] = {
         "Viertelstunden-Leistung, letzte 6 Stunden",
     ),
     "Day tariff": ("Tarif jour", "Dagtarief", "Tagtarif"),
+    "Net metering since the yearly reading": (
+        "Compensation depuis le relevé annuel",
+        "Compensatie sinds de jaarlijkse meteropname",
+        "Kompensation seit der Jahresablesung",
+    ),
+    "Balance since the reading": (
+        "Solde depuis le relevé",
+        "Saldo sinds de opname",
+        "Saldo seit der Ablesung",
+    ),
+    "Expected at the next reading": (
+        "Prévu au prochain relevé",
+        "Verwacht bij de volgende opname",
+        "Erwartet bei der nächsten Ablesung",
+    ),
+    "Billed if the year ended now": (
+        "Facturé si l'année s'arrêtait maintenant",
+        "Gefactureerd als het jaar nu eindigde",
+        "Abgerechnet, wenn das Jahr jetzt endete",
+    ),
+    "Surplus that would be lost": (
+        "Surplus qui serait perdu",
+        "Overschot dat verloren zou gaan",
+        "Überschuss, der verfallen würde",
+    ),
+    "Cost so far": ("Coût jusqu'ici", "Kosten tot nu", "Kosten bisher"),
+    "Days to the next reading": (
+        "Jours jusqu'au prochain relevé",
+        "Dagen tot de volgende meteropname",
+        "Tage bis zur nächsten Ablesung",
+    ),
     "Night tariff": ("Tarif nuit", "Nachttarief", "Nachttarif"),
 }
 

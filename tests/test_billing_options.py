@@ -163,7 +163,7 @@ async def test_bill_indexes_above_the_meter(
         result["flow_id"], VALID | {CONF_READING_EXPORT_DAY: 3456.79}
     )
     assert result["errors"] == {CONF_READING_EXPORT_DAY: "reading_export_day_above_meter"}
-    assert result["description_placeholders"] == {"meter_export_day": "3456.789"}
+    assert result["description_placeholders"]["meter_export_day"] == "3456.789"
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], VALID | {CONF_READING_EXPORT_DAY: 3456.789}
     )

@@ -11,16 +11,21 @@ import pytest
 from custom_components.lowi_ores.billing.net_metering import (
     REGISTERS,
     Balance,
+    BalancePeriod,
     Method,
     Netting,
     Observation,
     RegisterTracker,
+    RunningBalance,
     cost,
+    daily_production,
     fit_seasonal,
     prosumer_fee,
     pv_days,
     pv_weight,
     seasonal_projection,
+    winter_days,
+    winter_weight,
 )
 from custom_components.lowi_ores.billing.periods import (
     BRUSSELS,
@@ -284,3 +289,101 @@ def test_cost_and_fee() -> None:
     assert prosumer_fee(5, 80.98, 0.06, 2) == pytest.approx(5 * 80.98 * 1.06)
     assert prosumer_fee(5, 80.98, 0.06, -1) == 0
     assert cost(100, 0.3, fee) == pytest.approx(30 + fee)
+
+
+def test_running_balance_for_the_export() -> None:
+    """Index-based at a period's first row, running after; none outside known periods."""
+    first = BalancePeriod(
+        local_midnight(date(2025, 3, 14)), local_midnight(date(2026, 3, 14)), -400
+    )
+    second = BalancePeriod(first.end, local_midnight(date(2027, 3, 14)), -300)
+    running = RunningBalance([first, second])
+
+    def day(d: date) -> tuple[datetime, datetime]:
+        return local_midnight(d), local_midnight(d + timedelta(days=1))
+
+    assert running.next(*day(date(2025, 3, 13)), -405, 2) is None  # before any period
+    assert running.next(*day(date(2025, 3, 14)), -400, 3) == 3
+    # A replaced meter: the indexes jump, the running balance does not.
+    assert running.next(*day(date(2025, 3, 15)), 5000, -1) == 2
+    assert running.next(*day(date(2025, 3, 16)), None, None) is None  # a gap
+    assert running.next(*day(date(2025, 3, 17)), 5001, 1) == 5001 + 1 + 400  # re-read
+    # The next period starts again from its own indexes.
+    assert running.next(*day(date(2026, 3, 14)), -300, 4) == 4
+    # A month row that straddles the reading date: read from the indexes.
+    month = RunningBalance([second])
+    assert (
+        month.next(local_midnight(date(2026, 3, 1)), local_midnight(date(2026, 4, 1)), -350, 70)
+        == 20
+    )
+
+
+def _household(
+    consumption: float, winter: float, production: float, first: date, count: int
+) -> list[Observation]:
+    out = []
+    for i in range(count):
+        day = first + timedelta(days=i)
+        start, end = local_midnight(day), local_midnight(day + timedelta(days=1))
+        days, sunny, cold = (
+            hours_between(start, end) / 24,
+            pv_days(start, end),
+            winter_days(start, end),
+        )
+        out.append(
+            Observation(days, sunny, consumption * days + winter * cold - production * sunny, cold)
+        )
+    return out
+
+
+def test_seasonal_fit_with_the_roof_known() -> None:
+    """The roof's yield fixed: consumption and its winter extra come back; a negative extra is dropped."""
+    production = daily_production(5.0)
+    assert production == pytest.approx(5 * 950 / 365.25)
+    obs = _household(12.0, 4.0, production, date(2025, 9, 15), 150)
+    model = fit_seasonal(obs, production)
+    assert model is not None
+    assert model.method is Method.SEASONAL
+    assert model.consumption == pytest.approx(12.0, rel=1e-3)
+    assert model.winter == pytest.approx(4.0, rel=1e-3)
+    now, end = local_midnight(date(2026, 2, 12)), local_midnight(date(2026, 9, 15))
+    projected = seasonal_projection(obs, now, end, production)
+    assert projected is not None
+    expected = (
+        12 * hours_between(now, end) / 24
+        + 4 * winter_days(now, end)
+        - production * pv_days(now, end)
+    )
+    assert projected[0] == pytest.approx(expected, rel=1e-3)
+    summer_lover = fit_seasonal(
+        _household(12.0, -3.0, production, date(2025, 9, 15), 150), production
+    )
+    assert summer_lover is not None
+    assert summer_lover.winter == 0
+    assert summer_lover.production == production
+    weights = [winter_weight(date(2026, 1, 1) + timedelta(days=i)) for i in range(365)]
+    assert sum(weights) / 365 == pytest.approx(1, abs=0.01)
+
+
+def test_roof_known_needs_only_a_few_days() -> None:
+    """With the roof's yield known, five days give the household's consumption."""
+    production = daily_production(4.0)
+    few = _household(11.0, 0.0, production, date(2026, 11, 20), 5)
+    model = fit_seasonal(few, production)
+    assert model is not None
+    assert model.method is Method.SEASONAL
+    assert model.winter == 0
+    assert model.consumption == pytest.approx(11.0, rel=1e-6)
+
+
+@given(st.dates(min_value=date(2000, 1, 2), max_value=date(2040, 12, 30)), st.floats(0, 1))
+def test_every_day_counts_one_whatever_its_hours(day: date, part: float) -> None:
+    """Any day (23, 24 or 25 hours) is one day of the period, split in proportion to real time."""
+    period = ReadingPeriod.from_reading(day - timedelta(days=1))
+    start, end = local_midnight(day), local_midnight(day + timedelta(days=1))
+    hours = hours_between(start, end)
+    assert hours in (23, 24, 25)
+    assert (hours == 24) == (start.utcoffset() == end.utcoffset())
+    moment = start.astimezone(UTC) + timedelta(hours=hours * part)
+    assert period.days_elapsed(moment) == pytest.approx(1 + part, abs=1e-6)
+    assert period.days_elapsed(end) - period.days_elapsed(start) == pytest.approx(1)

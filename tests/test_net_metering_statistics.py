@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 from datetime import UTC, datetime, timedelta
+import io
+import logging
+from pathlib import Path
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -100,3 +104,66 @@ async def test_start_and_projection_from_statistics(
     projection = _state(hass, "net_metering_projection")
     assert projection is not None
     assert projection.attributes["method"] == "average"
+
+
+async def test_export_has_the_balance_column(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    dongle: Dongle,
+    freezer: FrozenDateTimeFactory,
+    tmp_path: Path,
+) -> None:
+    """With net metering on, each export row carries the balance since the reading date."""
+    logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
+    await hass.config.async_set_time_zone("Europe/Brussels")
+    hass.config.config_dir = str(tmp_path)
+    freezer.move_to("2026-03-16T12:00:00+00:00")
+    ids = _register_index_sensors(hass)
+    first = datetime(2026, 3, 13, 22, tzinfo=UTC)  # the hour before 14 March in Brussels
+    rates = {"import_day": 0.5, "import_night": 0.25, "export_day": 1.0, "export_night": 0.0}
+    starts = {"import_day": 1000.0, "import_night": 2000.0, "export_day": 3000.0}
+    starts["export_night"] = 400.0
+    _import_rows(
+        hass,
+        ids,
+        {
+            key: [
+                {
+                    "start": first + timedelta(hours=hour),
+                    "state": starts[key] + rates[key] * hour,
+                    "sum": rates[key] * hour,
+                }
+                for hour in range(49)
+            ]
+            for key in ids
+        },
+    )
+    await async_wait_recording_done(hass)
+    await _setup(hass, _entry(BILL))
+    response = await hass.services.async_call(
+        DOMAIN,
+        "export",
+        {"start": "2026-03-13", "end": "2026-03-15", "resolution": "day"},
+        blocking=True,
+        return_response=True,
+    )
+    assert isinstance(response, dict)
+    rows = list(csv.DictReader(io.StringIO(Path(str(response["path"])).read_text())))
+    # Before the reading date: no balance; then 24 h x (0.5 + 0.25 - 1.0) kWh a day.
+    assert [row["net_metering_balance_kwh"] for row in rows] == ["", "-6.0", "-12.0"]
+
+    # Without net metering, no such column.
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    hass.config_entries.async_update_entry(entry, options={})
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    response = await hass.services.async_call(
+        DOMAIN,
+        "export",
+        {"start": "2026-03-13", "end": "2026-03-15", "resolution": "day"},
+        blocking=True,
+        return_response=True,
+    )
+    assert isinstance(response, dict)
+    header = Path(str(response["path"])).read_text().splitlines()[0]
+    assert "net_metering_balance" not in header

@@ -25,14 +25,11 @@ async def async_get_config_entry_diagnostics(
 ) -> dict[str, Any]:
     """Return diagnostics for a config entry."""
     coordinator = entry.runtime_data.coordinator
+    ledger = entry.runtime_data.ledger
     data = coordinator.data
     rejected = coordinator.rejections.as_dict()
-    ledger = entry.runtime_data.ledger
-    # The billing ledger's parts, as they keep their state (quarter-hour, peaks, balances).
-    billing = {} if ledger is None else {"billing": {p.key: p.as_dict() for p in ledger.parts}}
     return async_redact_data(
-        billing
-        | {
+        {
             "entry": {
                 "title": entry.title,
                 "unique_id": entry.unique_id,
@@ -69,6 +66,10 @@ async def async_get_config_entry_diagnostics(
                 }
                 for key, guard in coordinator.guards.items()
             },
+            # The billing ledger's stored state, part by part (None: no region set).
+            "billing": None
+            if ledger is None
+            else {part.key: part.as_dict() for part in ledger.parts},
             "rejected_messages": rejected
             | {
                 # A reason can quote the start of a payload, which may hold the ident.

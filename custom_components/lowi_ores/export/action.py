@@ -49,6 +49,7 @@ from ..const import (
     SERVICE_EXPORT,
 )
 from ..ledger.capacity import capacity_month_peaks
+from ..ledger.net_metering import export_balance_periods
 from .intervals import (
     Resolution,
     ceil_boundary,
@@ -254,6 +255,7 @@ async def _async_export(call: ServiceCall) -> ServiceResponse:
         ),
         (labels["about_note"], labels["note"]),
     )
+    runtime = getattr(entry, "runtime_data", None)
     request = ExportRequest(
         sources,
         start,
@@ -265,7 +267,10 @@ async def _async_export(call: ServiceCall) -> ServiceResponse:
         labels,
         about,
         dt_util.utcnow(),
-        capacity_month_peaks(entry.runtime_data.ledger) if resolution is Resolution.MONTH else None,
+        export_balance_periods(None if runtime is None else runtime.ledger),
+        capacity_month_peaks(None if runtime is None else runtime.ledger)
+        if resolution is Resolution.MONTH
+        else None,
     )
     try:
         result = await get_instance(hass).async_add_executor_job(run_export, hass, request)

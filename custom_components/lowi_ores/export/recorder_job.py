@@ -25,6 +25,7 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.recorder import get_instance, session_scope
 from homeassistant.util.unit_conversion import BaseUnitConverter
 
+from ..billing.net_metering import BalancePeriod, RunningBalance
 from .intervals import Resolution, boundaries
 from .rows import (
     ELECTRICITY_COUNTERS,
@@ -112,6 +113,8 @@ class ExportRequest:
     labels: dict[str, str]
     about: tuple[tuple[str, str], ...]
     now: datetime  # rows ending after it are still running
+    # Net metering on: its reading periods, for the balance column.
+    balance_periods: tuple[BalancePeriod, ...] = ()
     # The capacity tariff's month peaks (first day of the month -> kW and the quarter's start),
     # when the entry follows it: month rows then show them. None: no such columns.
     month_peaks: dict[date, tuple[float, datetime]] | None = None
@@ -161,7 +164,10 @@ def _with_month_peaks(
 def _write(request: ExportRequest, rows: Iterator[Row]) -> ExportResult:
     totals = Totals()
     columns = columns_for(
-        request.counters, request.resolution, month_peaks=request.month_peaks is not None
+        request.counters,
+        request.resolution,
+        balance=bool(request.balance_periods),
+        month_peaks=request.month_peaks is not None,
     )
     request.path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(
@@ -184,9 +190,13 @@ def _write_file(
     rows: Iterable[Row],
     totals: Totals,
 ) -> None:
+    balance = RunningBalance(request.balance_periods)
+
     def feed(writer: ExportWriter) -> None:
         for row in rows:
             row.running = row.end > request.now
+            if request.balance_periods:
+                row.balance = balance.next(row.start, row.end, row.start_net_index, row.net)
             writer.write(row)
             totals.add(row)
 

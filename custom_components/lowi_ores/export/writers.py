@@ -18,6 +18,8 @@ import xlsxwriter
 from .intervals import Resolution
 from .rows import ELECTRICITY_COUNTERS, Counter, Row
 
+# Net metering on: the balance since the reading date at each row's end.
+BALANCE_COLUMN = "net_metering_balance"
 # Gas and water are exported as what was used during the interval, not as indexes.
 USED_COLUMNS = {Counter.GAS: "gas_used", Counter.WATER: "water_used"}
 
@@ -59,14 +61,21 @@ class Column:
 
 
 def columns_for(
-    counters: Sequence[Counter], resolution: Resolution, *, month_peaks: bool = False
+    counters: Sequence[Counter],
+    resolution: Resolution,
+    *,
+    balance: bool = False,
+    month_peaks: bool = False,
 ) -> list[Column]:
     """Return the value columns (after the time and data columns) of an export.
 
-    month_peaks: month rows get the capacity tariff's month peak and its time.
+    balance: the net-metering balance column; month_peaks: month rows get the capacity
+    tariff's month peak and its time.
     """
     columns = [Column(counter.value, "kWh") for counter in ELECTRICITY_COUNTERS]
     columns += [Column("imported", "kWh"), Column("exported", "kWh"), Column("net", "kWh")]
+    if balance:
+        columns.append(Column(BALANCE_COLUMN, "kWh"))
     columns += [
         Column(USED_COLUMNS[counter], "m³")
         for counter in (Counter.GAS, Counter.WATER)
@@ -109,6 +118,8 @@ def row_values(row: Row, columns: Sequence[Column]) -> list[float | datetime | N
                 value = None if row.quarter_estimated is None else float(row.quarter_estimated)
             case "month_peak_power":
                 value = row.month_peak
+            case "net_metering_balance":
+                value = row.balance
             case "gas_used":
                 value = row.usage.get(Counter.GAS)
             case "water_used":

@@ -2,31 +2,36 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 import logging
 from typing import Any, Final
 
 from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
 from homeassistant.const import UnitOfEnergy
-from homeassistant.core import callback
+from homeassistant.core import CALLBACK_TYPE, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.helpers.typing import StateType
 from homeassistant.util import dt as dt_util
 
 from ..billing.net_metering import (
     REGISTERS,
     Balance,
+    BalancePeriod,
     Method,
     Netting,
     Observation,
     RegisterTracker,
     cost,
+    daily_production,
     prosumer_fee,
     pv_days,
     seasonal_projection,
+    winter_days,
 )
-from ..billing.periods import ReadingPeriod, add_years, local_date
+from ..billing.periods import ReadingPeriod, add_years, local_date, local_midnight
 from ..const import (
     CONF_BILLABLE_PRICE,
     CONF_GRID_OPERATOR,
@@ -111,6 +116,8 @@ class NetMeteringPart(LedgerPart):
                 counter: float(options[key]) for key, counter in READING_INDEXES.items()
             }
         self.tracker: RegisterTracker | None = None
+        # Import minus export indexes when the period (or its partial count) started.
+        self.start_net_index: float | None = None
         self.origin: str | None = None
         self.since: datetime | None = None
         self.last_time: datetime | None = None
@@ -118,7 +125,7 @@ class NetMeteringPart(LedgerPart):
         self.days: dict[str, list[float]] = {}
         self.closed: list[dict[str, Any]] = []
         self.history: Balance | None = None
-        self._unsub_refresh: Any = None
+        self._unsub_refresh: CALLBACK_TYPE | None = None
 
     # -- the Store -------------------------------------------------------------------------
 
@@ -132,6 +139,7 @@ class NetMeteringPart(LedgerPart):
         return {
             "signature": self._signature,
             "tracker": None if self.tracker is None else self.tracker.as_dict(),
+            "start_net_index": self.start_net_index,
             "origin": self.origin,
             "since": None if self.since is None else self.since.isoformat(),
             "last_time": None if self.last_time is None else self.last_time.isoformat(),
@@ -162,6 +170,8 @@ class NetMeteringPart(LedgerPart):
             return
         self.tracker, self.since, self.origin = tracker, since, data["origin"]
         self.last_time = _parse_time(data.get("last_time"))
+        if isinstance(start_net := data.get("start_net_index"), (int, float)):
+            self.start_net_index = float(start_net)
         if isinstance(days := data.get("days"), dict):
             self.days = {
                 k: [float(x) for x in v]
@@ -178,7 +188,7 @@ class NetMeteringPart(LedgerPart):
         now = dt_util.utcnow()
         if self.tracker is None:
             await self._async_find_start(now)
-        if now >= self.period.end_time and self.tracker is not None:
+        if now >= self.period.end_time:
             self._roll_over(now)
         self._unsub_refresh = async_track_time_interval(
             self.ledger.hass, self._async_refresh, PROJECTION_REFRESH
@@ -213,6 +223,7 @@ class NetMeteringPart(LedgerPart):
 
     def _start(self, levels: Mapping[str, float], origin: str, since: datetime) -> None:
         self.tracker = RegisterTracker.starting_at(levels)
+        self.start_net_index = _net_index(levels)
         self.origin = origin
         self.since = since
         self.last_time = since
@@ -266,11 +277,14 @@ class NetMeteringPart(LedgerPart):
 
     def midnight(self, now: datetime) -> None:
         """Roll the period over at local midnight of the next reading date."""
-        if now >= self.period.end_time and self.tracker is not None:
+        if now >= self.period.end_time:
             self._roll_over(now)
 
     def _roll_over(self, now: datetime) -> None:
-        """Close the period with its figures; the next one starts from the indexes now."""
+        """Close the period with its figures; the next one starts from the indexes now.
+
+        Without a start yet (no reading since setup), the period only moves on a year.
+        """
         while now >= self.period.end_time and (tracker := self.tracker) is not None:
             balance = tracker.balance
             self.closed.append(
@@ -278,6 +292,8 @@ class NetMeteringPart(LedgerPart):
                     "start": self.period.start.isoformat(),
                     "end": self.period.end.isoformat(),
                     "origin": self.origin,
+                    "since": None if self.since is None else self.since.isoformat(),
+                    "start_net_index": self.start_net_index,
                     "balance": round(balance.total, 3),
                     "balance_day": round(balance.day, 3),
                     "balance_night": round(balance.night, 3),
@@ -295,6 +311,8 @@ class NetMeteringPart(LedgerPart):
                 self.period.start_time,
             )
             self.history = None
+        # Still waiting for a first reading: the period just moves on.
+        self.period = self.period.periods_until(now)[-1]
         entry = self.ledger.entry
         options = dict(entry.options) | {
             CONF_READING_DATE: self.period.start.isoformat(),
@@ -337,20 +355,28 @@ class NetMeteringPart(LedgerPart):
             self.history = history
             self.ledger.async_changed()
 
-    def _observations(self, register: str) -> list[Observation]:
-        index = 0 if register == "day" else 1
-        return [
-            Observation(
+    def _observations(self) -> list[tuple[Observation, float, float]]:
+        """Return each recorded day as a total observation, with its day and night nets."""
+        out = []
+        for day_net, night_net, start, end in self.days.values():
+            if end <= start:
+                continue
+            first, last = _from_ts(start), _from_ts(end)
+            total = Observation(
                 (end - start) / 86400,
-                pv_days(_from_ts(start), _from_ts(end)),
-                record[index],
+                pv_days(first, last),
+                day_net + night_net,
+                winter_days(first, last),
             )
-            for record in self.days.values()
-            for start, end in ((record[2], record[3]),)
-        ]
+            out.append((total, day_net, night_net))
+        return out
 
     def projection(self) -> tuple[float, float, Method] | None:
-        """Return the day and night balances expected at the next reading, and the method."""
+        """Return the day and night balances expected at the next reading, and the method.
+
+        The total follows the seasonal model (with the roof's yield from the inverter's power
+        when it is known); the day register follows its own fit and the night takes the rest.
+        """
         if self.tracker is None:
             return None
         balance = self.tracker.balance
@@ -361,12 +387,16 @@ class NetMeteringPart(LedgerPart):
                 Method.HISTORY,
             )
         now = self.last_time or dt_util.utcnow()
-        day = seasonal_projection(self._observations("day"), now, self.period.end_time)
-        night = seasonal_projection(self._observations("night"), now, self.period.end_time)
-        if day is None or night is None:
+        end = self.period.end_time
+        observations = self._observations()
+        production = None if self.inverter_kw is None else daily_production(self.inverter_kw)
+        total = seasonal_projection([o for o, _, _ in observations], now, end, production)
+        day = seasonal_projection(
+            [replace(o, net=d, winter_days=None) for o, d, _ in observations], now, end
+        )
+        if total is None or day is None:
             return None
-        method = Method.SEASONAL if Method.SEASONAL in (day[1], night[1]) else Method.AVERAGE
-        return balance.day + day[0], balance.night + night[0], method
+        return balance.day + day[0], balance.night + total[0] - day[0], total[1]
 
     # -- figures ---------------------------------------------------------------------------
 
@@ -428,7 +458,12 @@ class NetMeteringPart(LedgerPart):
         }
 
     def _energy(
-        self, key: str, value: Any, *, total: bool = True, attributes: Any = None
+        self,
+        key: str,
+        value: Callable[[], StateType],
+        *,
+        total: bool = True,
+        attributes: Callable[[], Mapping[str, Any]] | None = None,
     ) -> LedgerSensorEntityDescription:
         return LedgerSensorEntityDescription(
             key=key,
@@ -445,7 +480,7 @@ class NetMeteringPart(LedgerPart):
     def sensor_descriptions(self) -> tuple[LedgerSensorEntityDescription, ...]:
         """Return the balance, billable, surplus, projection and, with a price, cost."""
 
-        def _figure(fn: Any) -> Any:
+        def _figure(fn: Callable[[Balance], float]) -> Callable[[], StateType]:
             return lambda: None if (b := self.balance) is None else round(fn(b), 3)
 
         descriptions = [
@@ -482,9 +517,35 @@ class NetMeteringPart(LedgerPart):
             )
         return tuple(descriptions)
 
-    def balance_since_reading(self) -> float | None:
-        """Return the balance so far (the export's column uses the same start)."""
-        return None if (b := self.balance) is None else round(b.total, 3)
+    def balance_periods(self) -> tuple[BalancePeriod, ...]:
+        """Return the periods whose start indexes are known, for the export's balance column."""
+        periods = [
+            BalancePeriod(since, end, float(record["start_net_index"]))
+            for record in self.closed
+            if (since := _parse_time(record.get("since"))) is not None
+            and isinstance(record.get("start_net_index"), (int, float))
+            and isinstance(record.get("end"), str)
+            and (end := local_midnight(date.fromisoformat(record["end"]))) > since
+        ]
+        if self.since is not None and self.start_net_index is not None:
+            periods.append(BalancePeriod(self.since, self.period.end_time, self.start_net_index))
+        return tuple(periods)
+
+
+def export_balance_periods(ledger: BillingLedger | None) -> tuple[BalancePeriod, ...]:
+    """Return the net-metering periods of a ledger for the export (none without net metering)."""
+    if ledger is None:
+        return ()
+    for part in ledger.parts:
+        if isinstance(part, NetMeteringPart):
+            return part.balance_periods()
+    return ()
+
+
+def _net_index(levels: Mapping[str, float]) -> float | None:
+    if any(key not in levels for key in REGISTERS):
+        return None
+    return Balance.from_mapping(levels).total
 
 
 def _parse_time(value: Any) -> datetime | None:
