@@ -49,6 +49,9 @@ from demo.processes import (
 HERE = Path(__file__).resolve().parent
 DASHBOARD_URL = "dashboard-lowi3"
 SPOT_TOPIC = "lowi3-sim/spot_price"
+# The household charges an electric car (7.4 kW) some evenings, on top of the cooking: the
+# capacity tariff's peaks are worth watching, so the demo switches the tariff on.
+DEMO_CAR_W = 7400
 DEMO_YAML = f"""
 # The demo's additions (demo/__main__.py): the UI, history, the Energy dashboard, the LoWi3
 # dashboard, and the back-filled statistics.
@@ -227,7 +230,11 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one story
         say(f"simulating the household (seed {args.seed}) from midnight {args.days} days ago ...")
         started = time.monotonic()
         history = backfill(
-            lambda key: entity_id(key, IDENT), args.seed, args.days, ZoneInfo(TIME_ZONE)
+            lambda key: entity_id(key, IDENT),
+            args.seed,
+            args.days,
+            ZoneInfo(TIME_ZONE),
+            ev_w=DEMO_CAR_W,
         )
         say(f"... done in {time.monotonic() - started:.0f} s, up to {history.end:%H:%M} UTC")
 
@@ -241,12 +248,15 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one story
             extra_yaml=DEMO_YAML,
             helpers=(HISTORY_LOADER,),
             language=args.language,
-            # Net metering from the first back-filled day, with the bill's indexes of that day,
-            # and a dynamic contract on the simulated spot price.
+            # Net metering from the first back-filled day, with the bill's indexes of that day;
+            # the capacity tariff switched on to watch the car's peaks, with the peaks of the
+            # back-filled days; a dynamic contract on the simulated spot price.
             lowi_options=wallonia_options(
                 first_midnight(history.end, args.days, ZoneInfo(TIME_ZONE)).date()
             )
+            | {"capacity_tariff": True}
             | DEMO_PRICES,
+            billing={"capacity": history.capacity},
             energy_costs=True,
         )
         (config_dir / "dashboards").mkdir()

@@ -171,7 +171,7 @@ async def test_bill_indexes_above_the_meter(
     result = await _billing(hass, init_integration, "wallonia")
     result = await _submit(hass, result["flow_id"], VALID | {CONF_READING_EXPORT_DAY: 3456.79})
     assert result["errors"] == {CONF_READING_EXPORT_DAY: "reading_export_day_above_meter"}
-    assert result["description_placeholders"] == {"meter_export_day": "3456.789"}
+    assert result["description_placeholders"]["meter_export_day"] == "3456.789"
     result = await _submit(hass, result["flow_id"], VALID | {CONF_READING_EXPORT_DAY: 3456.789})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()

@@ -363,3 +363,27 @@ def test_seasonal_fit_with_the_roof_known() -> None:
     assert summer_lover.production == production
     weights = [winter_weight(date(2026, 1, 1) + timedelta(days=i)) for i in range(365)]
     assert sum(weights) / 365 == pytest.approx(1, abs=0.01)
+
+
+def test_roof_known_needs_only_a_few_days() -> None:
+    """With the roof's yield known, five days give the household's consumption."""
+    production = daily_production(4.0)
+    few = _household(11.0, 0.0, production, date(2026, 11, 20), 5)
+    model = fit_seasonal(few, production)
+    assert model is not None
+    assert model.method is Method.SEASONAL
+    assert model.winter == 0
+    assert model.consumption == pytest.approx(11.0, rel=1e-6)
+
+
+@given(st.dates(min_value=date(2000, 1, 2), max_value=date(2040, 12, 30)), st.floats(0, 1))
+def test_every_day_counts_one_whatever_its_hours(day: date, part: float) -> None:
+    """Any day (23, 24 or 25 hours) is one day of the period, split in proportion to real time."""
+    period = ReadingPeriod.from_reading(day - timedelta(days=1))
+    start, end = local_midnight(day), local_midnight(day + timedelta(days=1))
+    hours = hours_between(start, end)
+    assert hours in (23, 24, 25)
+    assert (hours == 24) == (start.utcoffset() == end.utcoffset())
+    moment = start.astimezone(UTC) + timedelta(hours=hours * part)
+    assert period.days_elapsed(moment) == pytest.approx(1 + part, abs=1e-6)
+    assert period.days_elapsed(end) - period.days_elapsed(start) == pytest.approx(1)

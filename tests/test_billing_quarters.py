@@ -121,6 +121,8 @@ def test_boundary_is_interpolated_between_the_messages_around_it() -> None:
     assert closed[0].start == T0
     assert closed[0].energy == pytest.approx(0.53)
     assert closed[0].average_power == pytest.approx(2.12)
+    assert closed[0].start_time().isoformat() == "2026-06-17T10:00:00+02:00"
+    assert closed[0].end == T0 + QUARTER_SECONDS
     assert not closed[0].estimated  # data from its first instant, no gap
     running = accumulator.running
     assert running is not None

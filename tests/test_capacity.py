@@ -18,6 +18,7 @@ from custom_components.lowi_ores.const import (
     CONF_REGION,
     DOMAIN,
 )
+from custom_components.lowi_ores.diagnostics import async_get_config_entry_diagnostics
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant, State
 from homeassistant.data_entry_flow import FlowResultType
@@ -488,3 +489,19 @@ async def test_switching_region_does_not_carry_the_tariff_along(
     await hass.async_block_till_done()
     result = await _billing(hass, init_integration, "wallonia")
     assert _suggested(result)[CONF_CAPACITY_TARIFF] is False
+
+
+async def test_diagnostics_show_the_capacity_state(
+    hass: HomeAssistant, dongle: Dongle, freezer: FrozenDateTimeFactory
+) -> None:
+    """The running quarter-hour and the peaks are in the diagnostics download."""
+    _at(freezer, "2026-06-17T09:59:00")
+    entry = _entry(FLANDERS)
+    await _setup(hass, entry)
+    home = Home(dongle)
+    await home.start(2000)
+    await home.run(16, 2000)
+    diagnostics = await async_get_config_entry_diagnostics(hass, entry)
+    capacity = diagnostics["billing"]["capacity"]
+    assert capacity["peaks"]["2026-06-01"]["power"] == pytest.approx(2.0, abs=0.01)
+    assert capacity["quarter"]["quarter"] == _ts("2026-06-17T10:15")

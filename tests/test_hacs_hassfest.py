@@ -585,6 +585,9 @@ def test_flow_errors_and_aborts_are_translated() -> None:
     for section, keys in errors.items():
         assert keys <= set(STRINGS[section].get("error", {})), (section, keys)
     flow_code = (INTEGRATION / "config_flow.py").read_text(encoding="utf-8")
+    # Errors set outside the flow classes (the Walloon form's checks) and per index field.
+    anywhere = set(re.findall(r'errors\[\w+\] = "(\w+)"', flow_code))
+    assert anywhere <= set(STRINGS["config"]["error"]) | set(STRINGS["options"]["error"])
     for field in READING_INDEXES:
         for problem in ("negative", "above_meter"):
             assert f"{field}_{problem}" in STRINGS["options"]["error"]

@@ -9,6 +9,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.lowi_ores.const import DOMAIN
+from custom_components.lowi_ores.diagnostics import async_get_config_entry_diagnostics
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 
@@ -83,6 +84,12 @@ async def test_balance_from_the_bill(
     fee = 5 * 79.45 * 1.06 * (184 + 30 / 86400) / 365
     assert float(_value(hass, "net_metering_cost")) == pytest.approx(66.667 * 0.32 + fee, abs=0.01)
     assert _state(hass, "net_metering_balance_day") is None
+    diagnostics = await async_get_config_entry_diagnostics(hass, entry)
+    assert diagnostics["billing"]["net_metering"]["origin"] == "bill"
+    # The roof's yield from the inverter's power: the seasonal model from the first days on.
+    projection = _state(hass, "net_metering_projection")
+    assert projection is not None
+    assert projection.attributes["method"] == "seasonal"
     assert (
         ir.async_get(hass).async_get_issue(DOMAIN, f"net_metering_partial_{entry.entry_id}") is None
     )
@@ -107,7 +114,11 @@ async def test_first_reading_is_partial_and_says_so(
 ) -> None:
     """No bill indexes, no statistics: the first reading starts it, with a repair issue."""
     freezer.move_to("2026-09-13T22:00:00+00:00")
-    options = {k: v for k, v in BILL.items() if not k.startswith("reading_") or k == "reading_date"}
+    options = {
+        k: v
+        for k, v in BILL.items()
+        if (not k.startswith("reading_") or k == "reading_date") and k != "inverter_kw"
+    }
     entry = _entry(options)
     await _setup(hass, entry)
     assert _value(hass, "net_metering_balance") == "unknown"
@@ -252,3 +263,23 @@ async def test_cost_without_inverter(
     cost = _state(hass, "net_metering_cost")
     assert cost is not None
     assert cost.attributes["projected"] is not None
+
+
+async def test_period_moves_on_before_any_reading(
+    hass: HomeAssistant, dongle: Dongle, freezer: FrozenDateTimeFactory
+) -> None:
+    """No start indexes and no reading yet: at the next reading date the period moves on."""
+    freezer.move_to("2026-11-29T22:50:00+00:00")
+    options = {k: v for k, v in BILL.items() if not k.startswith("reading_")}
+    entry = _entry(options | {"reading_date": "2025-11-30", "next_reading_date": "2026-11-30"})
+    await _setup(hass, entry)
+    await dongle.wait(600)
+    assert entry.options["reading_date"] == "2026-11-30"
+    assert entry.options["next_reading_date"] == "2027-11-30"
+    assert "reading_import_day" not in entry.options
+    await dongle.send_confirmed(make_payload())
+    balance = _state(hass, "net_metering_balance")
+    assert balance is not None
+    assert balance.state == "0.0"
+    assert balance.attributes["origin"] == "first_reading"
+    assert "last_period_balance" not in balance.attributes

@@ -412,9 +412,9 @@ class LowiOptionsFlow(PricesOptionsSteps, OptionsFlowWithReload):
         """Wallonia: net metering ("compensation") and the prosumer tariff."""
         options = self.config_entry.options
         errors: dict[str, str] = {}
-        placeholders: dict[str, str] = {}
+        meter = self._meter_counters()
         if user_input is not None:
-            errors, placeholders = validate_wallonia(user_input, self._meter_counters())
+            errors = validate_wallonia(user_input, meter)
             errors |= validate_capacity(user_input)
             if not errors:
                 return await self.async_step_prices_from(
@@ -440,7 +440,13 @@ class LowiOptionsFlow(PricesOptionsSteps, OptionsFlowWithReload):
             step_id="wallonia",
             data_schema=self.add_suggested_values_to_schema(_wallonia_schema(), suggested),
             errors=errors,
-            description_placeholders=placeholders,
+            # What the meter shows now, for the "index above the meter" errors.
+            description_placeholders={
+                "meter_import_day": _kwh(meter.get("import_day")),
+                "meter_import_night": _kwh(meter.get("import_night")),
+                "meter_export_day": _kwh(meter.get("export_day")),
+                "meter_export_night": _kwh(meter.get("export_night")),
+            },
         )
 
     def _meter_counters(self) -> dict[str, float | None]:
@@ -449,6 +455,10 @@ class LowiOptionsFlow(PricesOptionsSteps, OptionsFlowWithReload):
         if runtime is None or runtime.coordinator.data is None:
             return {}
         return dict(runtime.coordinator.data.counters)
+
+
+def _kwh(value: float | None) -> str:
+    return "?" if value is None else f"{value:.3f}"
 
 
 def _number(unit: str) -> NumberSelector:
@@ -555,10 +565,9 @@ def wallonia_options(user_input: Mapping[str, Any], previous: Mapping[str, Any])
 
 def validate_wallonia(
     user_input: Mapping[str, Any], meter: Mapping[str, float | None]
-) -> tuple[dict[str, str], dict[str, str]]:
-    """Return the form's errors by field, and the placeholders their texts use."""
+) -> dict[str, str]:
+    """Return the form's errors by field."""
     errors: dict[str, str] = {}
-    placeholders: dict[str, str] = {}
     today = local_date(dt_util.utcnow())
     reading = user_input.get(CONF_READING_DATE)
     following = user_input.get(CONF_NEXT_READING_DATE)
@@ -577,7 +586,6 @@ def validate_wallonia(
             errors[key] = f"{key}_negative"
         elif now is not None and value > now:
             errors[key] = f"{key}_above_meter"
-            placeholders[f"meter_{counter}"] = f"{now:.3f}"
     price = user_input.get(CONF_BILLABLE_PRICE)
     if price is not None and not 0 <= price <= MAX_BILLABLE_PRICE:
         errors[CONF_BILLABLE_PRICE] = "billable_price_out_of_range"
@@ -587,7 +595,7 @@ def validate_wallonia(
     rate = user_input.get(CONF_PROSUMER_RATE)
     if rate is not None and not 0 <= rate <= MAX_PROSUMER_RATE:
         errors[CONF_PROSUMER_RATE] = "prosumer_rate_out_of_range"
-    return errors, placeholders
+    return errors
 
 
 def valid_power_interval(value: float) -> bool:

@@ -25,6 +25,7 @@ async def async_get_config_entry_diagnostics(
 ) -> dict[str, Any]:
     """Return diagnostics for a config entry."""
     coordinator = entry.runtime_data.coordinator
+    ledger = entry.runtime_data.ledger
     data = coordinator.data
     billing: dict[str, Any] = {}
     if (ledger := entry.runtime_data.ledger) is not None:
@@ -70,6 +71,10 @@ async def async_get_config_entry_diagnostics(
                 }
                 for key, guard in coordinator.guards.items()
             },
+            # The billing ledger's stored state, part by part (None: no region set).
+            "billing": None
+            if ledger is None
+            else {part.key: part.as_dict() for part in ledger.parts},
             "rejected_messages": rejected
             | {
                 # A reason can quote the start of a payload, which may hold the ident.

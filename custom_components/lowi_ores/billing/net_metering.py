@@ -314,27 +314,30 @@ def fit_seasonal(
     """Fit the household's daily consumption and production on the days seen.
 
     With ``daily_production`` (the roof's mean yield a day, from its power) only consumption is
-    fitted: a constant plus a winter extra (dropped when it comes out negative). Without it,
-    consumption and production are both fitted. None without any data; the period's average
-    when the days seen are too few or too alike.
+    fitted: a constant plus a winter extra (dropped when it comes out negative, or with fewer than
+    ``MIN_FIT_DAYS`` days). Without it, consumption and production are both fitted, and the
+    period's average net per day stands in when the days seen are too few or too alike. None
+    without any data.
     """
     obs = [o for o in observations if o.days > 0]
     total_days = sum(o.days for o in obs)
     if total_days <= 0:
         return None
-    average = SeasonalModel(sum(o.net for o in obs) / total_days, 0.0, Method.AVERAGE)
-    if total_days < MIN_FIT_DAYS or len(obs) < 2:
-        return average
     if daily_production is not None:
         load = [
             Observation(o.days, o.pv_days, o.net + daily_production * o.pv_days, o.winter_days)
             for o in obs
         ]
+        consumption = sum(o.net for o in load) / total_days
+        if total_days < MIN_FIT_DAYS or len(obs) < 2:
+            return SeasonalModel(consumption, daily_production, Method.SEASONAL)
         solution = _least_squares(load, [[o.days, o.winter_days or 0.0] for o in load])
         if solution is not None and min(solution) >= 0:
             return SeasonalModel(solution[0], daily_production, Method.SEASONAL, solution[1])
-        consumption = sum(o.net for o in load) / total_days
         return SeasonalModel(consumption, daily_production, Method.SEASONAL)
+    average = SeasonalModel(sum(o.net for o in obs) / total_days, 0.0, Method.AVERAGE)
+    if total_days < MIN_FIT_DAYS or len(obs) < 2:
+        return average
     solution = _least_squares(obs, [[o.days, -o.pv_days] for o in obs])
     if solution is None or min(solution) < 0:
         return average

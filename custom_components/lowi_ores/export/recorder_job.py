@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from math import isfinite
 import os
 from pathlib import Path
@@ -115,6 +115,9 @@ class ExportRequest:
     now: datetime  # rows ending after it are still running
     # Net metering on: its reading periods, for the balance column.
     balance_periods: tuple[BalancePeriod, ...] = ()
+    # The capacity tariff's month peaks (first day of the month -> kW and the quarter's start),
+    # when the entry follows it: month rows then show them. None: no such columns.
+    month_peaks: dict[date, tuple[float, datetime]] | None = None
 
     @property
     def counters(self) -> tuple[Counter, ...]:
@@ -143,13 +146,28 @@ def run_export(hass: HomeAssistant, request: ExportRequest) -> ExportResult:
             if request.resolution is Resolution.QUARTER_HOUR
             else _rows_from_statistics(hass, session, request)
         )
+        if request.resolution is Resolution.MONTH and request.month_peaks is not None:
+            rows = _with_month_peaks(rows, request.month_peaks, request.zone)
         return _write(request, rows)
+
+
+def _with_month_peaks(
+    rows: Iterator[Row], peaks: dict[date, tuple[float, datetime]], zone: tzinfo
+) -> Iterator[Row]:
+    """Give each month row its month's peak, when the ledger knows it."""
+    for row in rows:
+        if (peak := peaks.get(row.start.astimezone(zone).date().replace(day=1))) is not None:
+            row.month_peak, row.month_peak_start = peak
+        yield row
 
 
 def _write(request: ExportRequest, rows: Iterator[Row]) -> ExportResult:
     totals = Totals()
     columns = columns_for(
-        request.counters, request.resolution, balance=bool(request.balance_periods)
+        request.counters,
+        request.resolution,
+        balance=bool(request.balance_periods),
+        month_peaks=request.month_peaks is not None,
     )
     request.path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(

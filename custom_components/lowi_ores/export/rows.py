@@ -67,6 +67,9 @@ class Row:
     # The quarter-hour's average import power from the indexes (kW), and whether it is estimated.
     quarter_power: float | None = None
     quarter_estimated: bool | None = None
+    # Month rows: the capacity tariff's peak of the month (kW) and when its quarter-hour began.
+    month_peak: float | None = None
+    month_peak_start: datetime | None = None
     # Still running when the export was made: its values are "so far".
     running: bool = False
     # Net-metering balance since the reading date at the row's end, when asked and known.

@@ -89,6 +89,19 @@ def fresh_import_total(data: MeterData) -> float | None:
     return data.import_total
 
 
+def capacity_month_peaks(
+    ledger: BillingLedger | None,
+) -> dict[date, tuple[float, datetime]] | None:
+    """Return the month peaks the ledger keeps (kW, quarter start), None without the tariff."""
+    for part in ledger.parts if ledger is not None else ():
+        if isinstance(part, CapacityPart):
+            return {
+                month: (peak.power, peak.start_time(BRUSSELS))
+                for month, peak in part.history.peaks.items()
+            }
+    return None
+
+
 class CapacityPart(LedgerPart):
     """Quarter-hours, month peaks, the billed 12-month mean, its cost and the peak warning."""
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 import logging
@@ -10,9 +10,10 @@ from typing import Any, Final
 
 from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
 from homeassistant.const import UnitOfEnergy
-from homeassistant.core import callback
+from homeassistant.core import CALLBACK_TYPE, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.helpers.typing import StateType
 from homeassistant.util import dt as dt_util
 
 from ..billing.net_metering import (
@@ -124,7 +125,7 @@ class NetMeteringPart(LedgerPart):
         self.days: dict[str, list[float]] = {}
         self.closed: list[dict[str, Any]] = []
         self.history: Balance | None = None
-        self._unsub_refresh: Any = None
+        self._unsub_refresh: CALLBACK_TYPE | None = None
 
     # -- the Store -------------------------------------------------------------------------
 
@@ -187,7 +188,7 @@ class NetMeteringPart(LedgerPart):
         now = dt_util.utcnow()
         if self.tracker is None:
             await self._async_find_start(now)
-        if now >= self.period.end_time and self.tracker is not None:
+        if now >= self.period.end_time:
             self._roll_over(now)
         self._unsub_refresh = async_track_time_interval(
             self.ledger.hass, self._async_refresh, PROJECTION_REFRESH
@@ -276,11 +277,14 @@ class NetMeteringPart(LedgerPart):
 
     def midnight(self, now: datetime) -> None:
         """Roll the period over at local midnight of the next reading date."""
-        if now >= self.period.end_time and self.tracker is not None:
+        if now >= self.period.end_time:
             self._roll_over(now)
 
     def _roll_over(self, now: datetime) -> None:
-        """Close the period with its figures; the next one starts from the indexes now."""
+        """Close the period with its figures; the next one starts from the indexes now.
+
+        Without a start yet (no reading since setup), the period only moves on a year.
+        """
         while now >= self.period.end_time and (tracker := self.tracker) is not None:
             balance = tracker.balance
             self.closed.append(
@@ -307,6 +311,8 @@ class NetMeteringPart(LedgerPart):
                 self.period.start_time,
             )
             self.history = None
+        # Still waiting for a first reading: the period just moves on.
+        self.period = self.period.periods_until(now)[-1]
         entry = self.ledger.entry
         options = dict(entry.options) | {
             CONF_READING_DATE: self.period.start.isoformat(),
@@ -452,7 +458,12 @@ class NetMeteringPart(LedgerPart):
         }
 
     def _energy(
-        self, key: str, value: Any, *, total: bool = True, attributes: Any = None
+        self,
+        key: str,
+        value: Callable[[], StateType],
+        *,
+        total: bool = True,
+        attributes: Callable[[], Mapping[str, Any]] | None = None,
     ) -> LedgerSensorEntityDescription:
         return LedgerSensorEntityDescription(
             key=key,
@@ -469,7 +480,7 @@ class NetMeteringPart(LedgerPart):
     def sensor_descriptions(self) -> tuple[LedgerSensorEntityDescription, ...]:
         """Return the balance, billable, surplus, projection and, with a price, cost."""
 
-        def _figure(fn: Any) -> Any:
+        def _figure(fn: Callable[[Balance], float]) -> Callable[[], StateType]:
             return lambda: None if (b := self.balance) is None else round(fn(b), 3)
 
         descriptions = [
