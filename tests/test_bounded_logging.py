@@ -66,7 +66,7 @@ async def test_fuzz_mix_logs_few_warnings(
     assert max(per_hour.values()) <= MAX_WARNINGS_PER_HOUR, per_hour
     coordinator = init_integration.runtime_data
     assert coordinator.rejections.total > 3000
-    assert coordinator.held_back_log.total > 1000
+    assert coordinator.counters.held_back_log.total > 1000
     assert coordinator.implausible_log.total > 100
     # The index never went down.
     assert len(written) > 100
