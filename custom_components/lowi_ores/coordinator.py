@@ -187,6 +187,8 @@ class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
         self._store = guard_store(hass, entry)
         self._unsubscribe: CALLBACK_TYPE | None = None
         self._cancel_timeout: CALLBACK_TYPE | None = None
+        # When the last valid message came (or watching started), for the availability timer.
+        self._last_valid = dt_util.utcnow()
         self._unavailable_logged = False
         self._save_pending = False
         self._reported_estimate: str | None = None
@@ -203,7 +205,8 @@ class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
         self.config_entry.async_on_unload(
             mqtt.async_subscribe_connection_status(self.hass, self._async_connection_changed)
         )
-        self._schedule_timeout()
+        self._last_valid = dt_util.utcnow()
+        self._schedule_timeout(self.timeout)
         if self.current_setting == CURRENT_SCALE_AUTO:
             # The user went back to automatic: nothing left to contradict.
             async_clear_current_scale(self.hass, self.config_entry.entry_id)
@@ -256,7 +259,10 @@ class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
         if self._unavailable_logged:
             _LOGGER.info("LoWi3 %s is sending valid messages again", self.ident)
             self._unavailable_logged = False
-        self._schedule_timeout()
+        # The timer is not moved for every message: when it fires it looks at this time.
+        self._last_valid = now
+        if self._cancel_timeout is None:
+            self._schedule_timeout(self.timeout)
         self.async_set_updated_data(
             MeterData(
                 reading=reading,
@@ -339,14 +345,16 @@ class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
         )
 
     @callback
-    def _schedule_timeout(self) -> None:
-        if self._cancel_timeout:
-            self._cancel_timeout()
-        self._cancel_timeout = async_call_later(self.hass, self.timeout, self._async_timed_out)
+    def _schedule_timeout(self, delay: timedelta) -> None:
+        self._cancel_timeout = async_call_later(self.hass, delay, self._async_timed_out)
 
     @callback
-    def _async_timed_out(self, _now: datetime) -> None:
+    def _async_timed_out(self, now: datetime) -> None:
+        """Turn unavailable after a silence of the timeout; else wait for the rest of it."""
         self._cancel_timeout = None
+        if (remaining := self._last_valid + self.timeout - now) > timedelta(0):
+            self._schedule_timeout(remaining)
+            return
         self._set_unavailable(f"no valid message for {int(self.timeout.total_seconds())} seconds")
 
     @callback
