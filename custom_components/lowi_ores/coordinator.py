@@ -178,7 +178,7 @@ class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
         self.guards = self.counters.guards
         self.current_estimator = CurrentScaleEstimator()
         self.rejections = RejectionLog(
-            _LOGGER, _clock, f"invalid messages on {self.topic}", self._rejections_changed
+            _LOGGER, _clock, f"invalid messages from LoWi3 {self.ident}", self._rejections_changed
         )
         self.implausible_log = ProblemLog(
             _LOGGER, _clock, f"impossible powers from LoWi3 {self.ident}"
