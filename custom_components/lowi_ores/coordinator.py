@@ -157,12 +157,14 @@ class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
         }
         # Guards work on the values as sent, so a change of unit option keeps their state.
         guards = {
-            key: CounterGuard(CounterLimits(MAX_GRID_POWER_KW * 1000, 100.0))
+            key: CounterGuard(CounterLimits(MAX_GRID_POWER_KW * 1000, 100.0, 1.0))
             for key in ENERGY_COUNTERS
         } | {
             key: CounterGuard(
                 CounterLimits(
-                    max_rate * self.volume_divisors[key], 0.05 * self.volume_divisors[key]
+                    max_rate * self.volume_divisors[key],
+                    0.05 * self.volume_divisors[key],
+                    0.001 * self.volume_divisors[key],
                 )
             )
             for key, max_rate in (("gas", MAX_GAS_FLOW_M3_H), ("water", MAX_WATER_FLOW_M3_H))
