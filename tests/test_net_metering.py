@@ -177,7 +177,7 @@ async def test_replacement_and_glitch(
     # A new meter: the day import restarts at 5 kWh and stays there.
     for _ in range(3):
         await dongle.send(make_payload(CIH="5000"))
-    assert entry.runtime_data.coordinator.replacements["import_day"] == 1
+    assert entry.runtime_data.coordinator.counters.replacements["import_day"] == 1
     assert _value(hass, "net_metering_balance") == "66.767"
     await dongle.send(make_payload(CIH="6000"), after=3600)  # +1 kWh on the new meter
     assert _value(hass, "net_metering_balance") == "67.767"

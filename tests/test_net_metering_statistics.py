@@ -99,11 +99,11 @@ async def test_start_and_projection_from_statistics(
     # The hourly refresh reads the next hour a year earlier: nothing was used in it then.
     await dongle.wait(3600)
     assert _value(hass, "net_metering_projection") == "986.7"
-    # Another hour: the statistics of a year ago stop, so does the history method.
+    # Another hour: the statistics of a year ago stop; the seasonal model takes over.
     await dongle.wait(3600)
     projection = _state(hass, "net_metering_projection")
     assert projection is not None
-    assert projection.attributes["method"] == "average"
+    assert projection.attributes["method"] == "seasonal"
 
 
 async def test_export_has_the_balance_column(

@@ -32,6 +32,16 @@ takes the ledger and returns the part, or None when the entry's options do not a
   device with unique id ``<ident>_<key>``; give each a ``translation_key`` (its key) and its
   names in strings.json and translations/*.json;
 * ``async_stop()`` runs at unload, before the Store is written a last time.
+
+A part's options: constants in ``const.py``, flat in ``entry.options``, listed in
+``BILLING_KEYS`` (so that "region not set" removes them); its region's form is that region's step
+of the options flow (``LowiOptionsFlow.async_step_wallonia`` / ``_flanders`` / ``_brussels`` in
+``config_flow.py``), with a translated error per field. Changing options reloads the entry, so a
+part reads them once, in ``__init__``. A part that must change them itself (the yearly roll-over)
+uses ``hass.config_entries.async_update_entry``: there is no update listener, so no reload loop.
+
+Pure arithmetic goes in ``billing/`` (no Home Assistant import); ``billing.periods`` has the
+local-midnight helpers (``local_midnight``, ``local_date``, ``ReadingPeriod``).
 """
 
 from __future__ import annotations
