@@ -20,7 +20,7 @@ from .discovery import async_forget, async_take_over_discovery
 from .entity import device_info
 from .export.action import async_setup_export
 from .ledger import BillingLedger, ledger_store
-from .ledger.parts import LEDGER_SENSOR_KEYS, async_clear_ledger_issues
+from .ledger.parts import LEDGER_ENTITY_KEYS, async_clear_ledger_issues
 from .repairs import async_clear_entry_issues
 from .sensor import SENSOR_KEYS
 
@@ -69,7 +69,7 @@ def _remove_dropped_billing_entities(hass: HomeAssistant, entry: LowiConfigEntry
         | {d.key for d in ledger.binary_sensor_descriptions()}
     )
     ident = entry.runtime_data.coordinator.ident
-    dropped = {f"{ident}_{key}" for key in LEDGER_SENSOR_KEYS - provided}
+    dropped = {f"{ident}_{key}" for key in LEDGER_ENTITY_KEYS - provided}
     registry = er.async_get(hass)
     for entity in er.async_entries_for_config_entry(registry, entry.entry_id):
         if entity.unique_id in dropped:
@@ -102,7 +102,7 @@ async def _async_follow_ident(hass: HomeAssistant, entry: LowiConfigEntry) -> No
     and long-term statistics, of a dongle that was replaced or renamed.
     """
     ident: str = entry.data[CONF_IDENT]
-    keys = SENSOR_KEYS | LEDGER_SENSOR_KEYS
+    keys = SENSOR_KEYS | LEDGER_ENTITY_KEYS
     wanted = {f"{ident}_{key}" for key in keys}
 
     @callback

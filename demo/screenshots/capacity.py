@@ -22,11 +22,13 @@ from playwright.sync_api import Page, sync_playwright
 
 
 def open_billing_form(page: Page) -> None:
-    """Open the options, choose Billing, keep Flanders: the capacity tariff's form."""
+    """Open the options, choose Billing, then Flanders: the capacity tariff's form."""
     page.goto(f"{URL}/config/integrations/integration/lowi_ores")
     page.get_by_role("button", name="Configure").first.click(timeout=30000)
     page.get_by_text("Billing: region and contract").click(timeout=30000)
     page.get_by_text("Where is the meter?").wait_for(timeout=30000)
+    page.get_by_text("Region", exact=False).first.click()
+    page.get_by_role("option", name="Flanders").click(timeout=10000)
     page.get_by_role("button", name="Submit").click()
     page.get_by_text("Capacity tariff per kW a year").wait_for(timeout=30000)
     page.wait_for_timeout(1500)

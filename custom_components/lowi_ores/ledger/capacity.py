@@ -52,9 +52,8 @@ MONTH_PEAK: Final = "month_peak_power"
 BILLED_POWER: Final = "capacity_billed_power"
 COST: Final = "capacity_cost"
 PEAK_WARNING: Final = "capacity_peak_warning"
-SENSOR_KEYS: Final = frozenset(
-    {QUARTER_AVERAGE, QUARTER_PROJECTED, MONTH_PEAK, BILLED_POWER, COST, PEAK_WARNING}
-)
+SENSOR_KEYS: Final = frozenset({QUARTER_AVERAGE, QUARTER_PROJECTED, MONTH_PEAK, BILLED_POWER, COST})
+BINARY_SENSOR_KEYS: Final = frozenset({PEAK_WARNING})
 # The counters hold kWh with three decimals; the message's own values are Wh.
 _SAME_KWH: Final = 0.0005
 

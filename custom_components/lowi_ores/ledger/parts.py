@@ -10,7 +10,11 @@ from homeassistant.helpers import issue_registry as ir
 
 from ..const import DOMAIN
 from . import BillingLedger, LedgerPart
-from .capacity import SENSOR_KEYS as CAPACITY_KEYS, create_part as capacity_part
+from .capacity import (
+    BINARY_SENSOR_KEYS as CAPACITY_BINARY_KEYS,
+    SENSOR_KEYS as CAPACITY_KEYS,
+    create_part as capacity_part,
+)
 from .costs import (
     SENSOR_KEYS as COSTS_KEYS,
     create_part as costs_part,
@@ -28,8 +32,11 @@ PART_FACTORIES: Final[tuple[Callable[[BillingLedger], LedgerPart | None], ...]] 
     capacity_part,
     costs_part,
 )
-# Every key a ledger entity may have (a reconfigured ident moves their unique ids too).
+# Every key a ledger sensor or binary sensor may have (a reconfigured ident moves their unique
+# ids too; entities the options no longer ask for are removed).
 LEDGER_SENSOR_KEYS: Final = frozenset(NET_METERING_KEYS | CAPACITY_KEYS | set(COSTS_KEYS))
+LEDGER_BINARY_SENSOR_KEYS: Final = frozenset(CAPACITY_BINARY_KEYS)
+LEDGER_ENTITY_KEYS: Final = LEDGER_SENSOR_KEYS | LEDGER_BINARY_SENSOR_KEYS
 
 
 @callback
