@@ -128,6 +128,7 @@ class BillingLedger:
         self._listeners: list[CALLBACK_TYPE] = []
         self._unsubs: list[CALLBACK_TYPE] = []
         self._cancel_midnight: CALLBACK_TYPE | None = None
+        self._save_pending = False
         from .parts import PART_FACTORIES  # noqa: PLC0415 - the parts import this module
 
         self.parts: list[LedgerPart] = [
@@ -165,6 +166,7 @@ class BillingLedger:
         await self._store.async_save(self._stored_data())
 
     def _stored_data(self) -> dict[str, Any]:
+        self._save_pending = False
         return {"parts": {part.key: part.as_dict() for part in self.parts}}
 
     def sensor_descriptions(self) -> list[LedgerSensorEntityDescription]:
@@ -185,7 +187,11 @@ class BillingLedger:
     @callback
     def async_changed(self) -> None:
         """Save (delayed) and refresh the entities: a part changed."""
-        self._store.async_delay_save(self._stored_data, LEDGER_SAVE_DELAY)
+        # Rescheduling a delayed save with every message would postpone it for ever: one
+        # pending save at a time, which writes the parts as they are when it runs.
+        if not self._save_pending:
+            self._save_pending = True
+            self._store.async_delay_save(self._stored_data, LEDGER_SAVE_DELAY)
         for update_callback in list(self._listeners):
             update_callback()
 
