@@ -142,6 +142,13 @@ def test_message_on_the_boundary_closes_the_quarter_exactly() -> None:
 def test_first_quarter_is_estimated_when_data_starts_inside_it() -> None:
     samples = [(T0 + 60 * n, 5.0 + n / 30) for n in range(1, 32)]  # from 10:01 to 10:31
     closed = list(quarters_from_samples(samples))
+    accumulator = QuarterAccumulator()
+    accumulator.add(*samples[0])
+    assert accumulator.unknown_head == 60  # the first minute of 10:00 is not counted
+    for time, index in samples[1:16]:
+        accumulator.add(time, index)
+    assert accumulator.unknown_head == 0  # 10:15 is counted from its start
+    assert QuarterAccumulator().unknown_head == 0
     assert [quarter.estimated for quarter in closed] == [True, False]
 
 

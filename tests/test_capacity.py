@@ -336,6 +336,8 @@ async def test_warning_respects_the_floor(
     await home.start(1900)
     await home.run(2, 1900)
     assert _value(hass, "month_peak_power") == STATE_UNKNOWN
+    # The data began 30 s into this quarter: the projection fills those seconds too.
+    assert _kw(hass, "quarter_hour_projected_power") == pytest.approx(1.9, abs=0.01)
     assert _warning(hass) == STATE_OFF  # 1.9 kW is below 2.5 - 0.5
     await home.run(2, 2200)
     assert _warning(hass) == STATE_ON

@@ -27,8 +27,10 @@ def open_billing_form(page: Page) -> None:
     page.get_by_role("button", name="Configure").first.click(timeout=30000)
     page.get_by_text("Billing: region and contract").click(timeout=30000)
     page.get_by_text("Where is the meter?").wait_for(timeout=30000)
-    page.get_by_text("Region", exact=False).first.click()
-    page.get_by_role("option", name="Flanders").click(timeout=10000)
+    page.locator("ha-select").first.click()  # the region's list
+    page.wait_for_timeout(1000)
+    page.get_by_text("Flanders", exact=True).last.click(timeout=10000)
+    page.wait_for_timeout(500)
     page.get_by_role("button", name="Submit").click()
     page.get_by_text("Capacity tariff per kW a year").wait_for(timeout=30000)
     page.wait_for_timeout(1500)

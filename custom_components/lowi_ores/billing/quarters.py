@@ -116,6 +116,9 @@ class QuarterAccumulator:
     # moved with it, so that last_index - start_index is always the energy so far).
     start_index: float = 0.0
     estimated: bool = False
+    # Since when the running quarter's energy is known: its start, or the first message when the
+    # data began inside it.
+    since: float | None = None
 
     def add(self, timestamp: float, index: float, *, gap: bool | None = None) -> list[Quarter]:
         """Take one message's index; return the quarters it closes, oldest first.
@@ -153,6 +156,7 @@ class QuarterAccumulator:
         self.last_time, self.last_index = timestamp, index
         # What the quarter counted before its first message is unknown.
         self.estimated = timestamp > self.quarter
+        self.since = timestamp
 
     def _spread(  # noqa: PLR0917 - one step, its two ends
         self,
@@ -175,6 +179,8 @@ class QuarterAccumulator:
             quarter = boundary
             self.start_index = value
             self.estimated = uncertain and timestamp > boundary
+        if closed:
+            self.since = quarter
         self.quarter = quarter
         self.last_time, self.last_index = timestamp, index
         return closed
@@ -185,6 +191,13 @@ class QuarterAccumulator:
         if self.quarter is None or self.last_index is None:
             return None
         return Quarter(self.quarter, self.last_index - self.start_index, self.estimated)
+
+    @property
+    def unknown_head(self) -> float:
+        """Return the seconds at the start of the running quarter before the data began."""
+        if self.quarter is None or self.since is None:
+            return 0.0
+        return self.since - self.quarter
 
     def running_at(self, timestamp: float) -> Quarter | None:
         """Return the quarter that contains a moment, with what is counted in it so far.
@@ -210,6 +223,7 @@ class QuarterAccumulator:
             "quarter": self.quarter,
             "start_index": self.start_index,
             "estimated": self.estimated,
+            "since": self.since,
         }
 
     def restore(self, data: Any) -> bool:
@@ -231,6 +245,8 @@ class QuarterAccumulator:
         self.last_time, self.last_index = last_time, last_index
         self.quarter, self.start_index = quarter, start_index
         self.estimated = bool(data.get("estimated", True))
+        since = finite_number(data.get("since"))
+        self.since = since if since is not None and quarter <= since <= last_time else quarter
         return True
 
 

@@ -171,7 +171,8 @@ class CapacityPart(LedgerPart):
     def projection(self) -> float | None:
         """Return where the running quarter-hour ends if the current import goes on, kW.
 
-        The energy so far is known up to the last message: the current power fills the rest.
+        The energy so far is known up to the last message: the current power fills the rest
+        (and the first seconds of a quarter in which the data began).
         """
         running, last_time = self.quarters.running, self.quarters.last_time
         if running is None or last_time is None or self.power is None:
@@ -179,7 +180,9 @@ class CapacityPart(LedgerPart):
         if quarter_floor(dt_util.utcnow().timestamp()) > running.start:
             # A new quarter-hour without a message yet: nothing counted in it so far.
             return projected_power(0.0, self.power, QUARTER_SECONDS)
-        return projected_power(running.energy, self.power, running.end - last_time)
+        # Where the data began inside this quarter, its first seconds are not counted either.
+        unknown = running.end - last_time + self.quarters.unknown_head
+        return projected_power(running.energy, self.power, unknown)
 
     def _month(self) -> date:
         return month_of(dt_util.utcnow().timestamp(), BRUSSELS)
