@@ -159,7 +159,7 @@ async def test_dynamic_contract_from_a_preset(
     assert result["step_id"] == "dynamic_formula"
     assert result["description_placeholders"] == {
         "supplier": "Engie Dynamic",
-        "checked": "2026-01-15",
+        "checked": "2026-11-29",
     }
     fields = {str(key): key for key in result["data_schema"].schema}
     assert fields["buy_factor"].description["suggested_value"] == 0.1039

@@ -151,15 +151,17 @@ class SupplierPreset:
     sell_factor: float | None
     sell_offset: float | None
     resolution: int  # minutes
-    checked: date  # when these figures were last compared with the supplier's tariff card
+    checked: date  # when these figures were last checked (see SUPPLIER_PRESETS_2026)
     note: str = ""
 
 
-# From the project's notes on Belgian supplier formulas (energy part only, 2025-2026); the date
-# is when they were checked. They change: the user edits them to match their own contract card.
+# From the project's notes on Belgian supplier formulas (energy part only, 2025-2026), as they
+# stood on CHECKED; not compared with the suppliers' own cards since (no network here). They
+# change: the user edits them to match their own contract card.
+CHECKED: Final = date(2026, 11, 29)
 SUPPLIER_PRESETS_2026: Final[Mapping[str, SupplierPreset]] = {
     "engie_dynamic": SupplierPreset(
-        "Engie Dynamic", 0.1039, 0.8702, None, None, 15, date(2026, 1, 15), "quarter-hour"
+        "Engie Dynamic", 0.1039, 0.8702, None, None, 15, CHECKED, "quarter-hour"
     ),
     "engie_dynamic_hourly": SupplierPreset(
         "Engie Dynamic (signed before October 2025)",
@@ -168,14 +170,14 @@ SUPPLIER_PRESETS_2026: Final[Mapping[str, SupplierPreset]] = {
         0.1,
         0.0,
         60,
-        date(2026, 1, 15),
+        CHECKED,
         "hourly",
     ),
     "luminus_dynamic": SupplierPreset(
-        "Luminus Dynamic (Wallonia)", 0.1019, 2.46, None, None, 60, date(2026, 1, 15), "hourly"
+        "Luminus Dynamic (Wallonia)", 0.1019, 2.46, None, None, 60, CHECKED, "hourly"
     ),
     "totalenergies_dynamic": SupplierPreset(
-        "TotalEnergies Dynamic", 0.1034, 1.75, None, None, 60, date(2026, 1, 15), "hourly"
+        "TotalEnergies Dynamic", 0.1034, 1.75, None, None, 60, CHECKED, "hourly"
     ),
 }
 
