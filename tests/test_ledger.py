@@ -145,6 +145,12 @@ async def test_ledger_feeds_parts_and_keeps_them(
     assert plain is not None
     assert "last_reset" not in plain.attributes
 
+    # Written within a minute while messages keep coming, not only at unload.
+    for _ in range(7):
+        await dongle.send(make_payload())
+    written = hass_storage[STORE_KEY.format(region_entry.entry_id)]["data"]
+    assert 1 < written["parts"]["counting"]["messages"] <= part.messages
+
     # Midnight in Brussels is 23:00 UTC in winter.
     await dongle.wait(3600)
     assert [m.isoformat() for m in part.midnights] == ["2026-11-30T00:00:00+01:00"]
@@ -154,13 +160,12 @@ async def test_ledger_feeds_parts_and_keeps_them(
 
     assert await hass.config_entries.async_unload(region_entry.entry_id)
     assert part.stopped
-    assert hass_storage[STORE_KEY.format(region_entry.entry_id)]["data"] == {
-        "parts": {"counting": {"messages": 1}}
-    }
+    stored = hass_storage[STORE_KEY.format(region_entry.entry_id)]["data"]
+    assert stored == {"parts": {"counting": {"messages": part.messages}}}
     assert await hass.config_entries.async_setup(region_entry.entry_id)
     await hass.async_block_till_done()
-    assert _part(region_entry).messages == 1
-    assert hass.states.get(ENTITY).state == "1"  # type: ignore[union-attr]
+    assert _part(region_entry).messages == part.messages
+    assert hass.states.get(ENTITY).state == str(part.messages)  # type: ignore[union-attr]
 
     # Removing the entry forgets the ledger's Store.
     assert await hass.config_entries.async_remove(region_entry.entry_id)

@@ -152,6 +152,27 @@ async def test_export_has_the_balance_column(
     # Before the reading date: no balance; then 24 h x (0.5 + 0.25 - 1.0) kWh a day.
     assert [row["net_metering_balance_kwh"] for row in rows] == ["", "-6.0", "-12.0"]
 
+    # For Excel in Belgium, in French: the column's header is translated.
+    hass.config.language = "fr"
+    response = await hass.services.async_call(
+        DOMAIN,
+        "export",
+        {
+            "start": "2026-03-14",
+            "end": "2026-03-15",
+            "resolution": "day",
+            "format": "csv_semicolon",
+        },
+        blocking=True,
+        return_response=True,
+    )
+    assert isinstance(response, dict)
+    lines = Path(str(response["path"])).read_text(encoding="utf-8-sig").splitlines()
+    header = lines[0].split(";")
+    column = header.index("Solde de compensation depuis le relevé (kWh)")
+    assert [line.split(";")[column] for line in lines[1:]] == ["-6,000", "-12,000"]
+    hass.config.language = "en"
+
     # Without net metering, no such column.
     entry = hass.config_entries.async_entries(DOMAIN)[0]
     hass.config_entries.async_update_entry(entry, options={})

@@ -209,9 +209,8 @@ class BillingLedger:
     @callback
     def async_changed(self) -> None:
         """Save (delayed) and refresh the entities: a part changed."""
-        # The Store moves a delayed save on at each call: called with every message, it would
-        # never write before Home Assistant stops. One pending save at a time, which writes the
-        # parts as they are when it runs.
+        # Rescheduling a delayed save with every message would postpone it for ever: one
+        # pending save at a time, which writes the parts as they are when it runs.
         if not self._save_pending:
             self._save_pending = True
             self._store.async_delay_save(self._stored_data, LEDGER_SAVE_DELAY)

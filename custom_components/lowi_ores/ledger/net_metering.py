@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 import logging
 from typing import Any, Final
 
@@ -126,6 +127,7 @@ class NetMeteringPart(LedgerPart):
         self.closed: list[dict[str, Any]] = []
         self.history: Balance | None = None
         self._unsub_refresh: CALLBACK_TYPE | None = None
+        self._projection: tuple[object, tuple[float, float, Method] | None] | None = None
 
     # -- the Store -------------------------------------------------------------------------
 
@@ -361,13 +363,8 @@ class NetMeteringPart(LedgerPart):
         for day_net, night_net, start, end in self.days.values():
             if end <= start:
                 continue
-            first, last = _from_ts(start), _from_ts(end)
-            total = Observation(
-                (end - start) / 86400,
-                pv_days(first, last),
-                day_net + night_net,
-                winter_days(first, last),
-            )
+            sunny, cold = _weights(start, end)
+            total = Observation((end - start) / 86400, sunny, day_net + night_net, cold)
             out.append((total, day_net, night_net))
         return out
 
@@ -376,7 +373,16 @@ class NetMeteringPart(LedgerPart):
 
         The total follows the seasonal model (with the roof's yield from the inverter's power
         when it is known); the day register follows its own fit and the night takes the rest.
+        Several sensors ask for it after each message: it is computed once per reading.
         """
+        key = (self.last_time, self.history, self.period, id(self.tracker))
+        if self._projection is not None and self._projection[0] == key:
+            return self._projection[1]
+        projected = self._project()
+        self._projection = (key, projected)
+        return projected
+
+    def _project(self) -> tuple[float, float, Method] | None:
         if self.tracker is None:
             return None
         balance = self.tracker.balance
@@ -560,3 +566,10 @@ def _parse_time(value: Any) -> datetime | None:
 
 def _from_ts(timestamp: float) -> datetime:
     return datetime.fromtimestamp(timestamp, UTC)
+
+
+@lru_cache(maxsize=1024)
+def _weights(start: float, end: float) -> tuple[float, float]:
+    """Return the PV- and winter-weighted days of a recorded window (past days do not change)."""
+    first, last = _from_ts(start), _from_ts(end)
+    return pv_days(first, last), winter_days(first, last)
