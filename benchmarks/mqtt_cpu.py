@@ -35,7 +35,7 @@ from typing import Any, Final
 from paho.mqtt import client as mqtt_client
 
 from demo.hass_config import lowi_entry, write_config
-from demo.processes import HomeAssistant, Mosquitto, free_port
+from demo.processes import HomeAssistant, Mosquitto, free_port, wait_for
 from simulator import Simulation, SimulationConfig
 
 IDENT: Final = "3494546c709b"
@@ -218,6 +218,7 @@ async def async_setup(hass, config):
     async def enable(call):
         registry = er.async_get(hass)
         wanted = {{key for key, _ in SENSORS}}
+        entries = set()
         for entry in list(registry.entities.values()):
             if entry.platform != "lowi_ores":
                 continue
@@ -228,8 +229,11 @@ async def async_setup(hass, config):
             )
             disabled = None if key else er.RegistryEntryDisabler.USER
             if entry.disabled_by != disabled:
-                # Home Assistant reloads the entry 30 s later (its own registry listener).
                 registry.async_update_entity(entry.entity_id, disabled_by=disabled)
+                entries.add(entry.config_entry_id)
+        # Home Assistant's own registry listener reloads them again 30 s later.
+        for entry_id in entries:
+            await hass.config_entries.async_reload(entry_id)
 
     profiler = {{}}
 
@@ -391,8 +395,23 @@ def home_assistant(
     try:
         hass.start(timeout=180)
         if lowi:
+            # The API answers before the integrations are set up.
+            for ident, _ in lowi:
+                wait_for(
+                    f"the sensors of {ident}",
+                    lambda ident=ident: hass.state(f"sensor.lowi3_{ident}_net_power"),
+                    120,
+                    1,
+                )
             hass.call("POST", "/api/services/lowi_bench/enable", {}, timeout=60)
             time.sleep(40)  # the reload that follows a change of enabled entities
+            for ident, _ in lowi:
+                wait_for(
+                    f"the voltage sensor of {ident}",
+                    lambda ident=ident: hass.state(f"sensor.lowi3_{ident}_voltage"),
+                    60,
+                    1,
+                )
         yield hass
     finally:
         hass.stop(timeout=30)
