@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 import logging
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.components import mqtt
 from homeassistant.config_entries import ConfigEntry
@@ -37,14 +36,25 @@ from .const import (
     TARIFF_CODE_MAPS,
     VOLUME_DIVISORS,
 )
-from .counter_guard import CounterGuard, CounterLimits, Verdict
+from .counter_guard import CounterGuard, CounterLimits
+from .counters import GuardedCounters
 from .current_scale import CurrentScaleEstimator
 from .parser import Reading, Rejected, parse_payload
-from .repairs import async_clear_current_scale, async_report_current_scale
+from .problem_log import ProblemLog, RejectionLog
+from .repairs import (
+    async_clear_counter_behind,
+    async_clear_current_scale,
+    async_report_counter_behind,
+    async_report_current_scale,
+    async_report_rejections,
+)
+
+if TYPE_CHECKING:
+    from .data import LowiData
 
 _LOGGER = logging.getLogger(__name__)
 
-type LowiConfigEntry = ConfigEntry[LowiCoordinator]
+type LowiConfigEntry = ConfigEntry[LowiData]
 
 # Physical bounds, in the counters' final units per hour. A Belgian home connection tops out near
 # 3 x 400 V x 63 A = 44 kVA; a G10 gas meter at 16 m3/h; a home water meter well below 10 m3/h.
@@ -120,34 +130,9 @@ class MeterData:
         return round(imported - exported, 3)
 
 
-@dataclass(slots=True)
-class RejectionLog:
-    """Counts rejected payloads; logs the first of a series at warning, the rest at debug."""
-
-    total: int = 0
-    reasons: Counter[str] = field(default_factory=Counter)
-    last_reason: str | None = None
-    _in_series: bool = False
-
-    def record(self, topic: str, reason: str) -> None:
-        """Count a rejection and log it without flooding the log."""
-        self.total += 1
-        self.reasons[reason.split(":", 1)[0]] += 1
-        self.last_reason = reason
-        if self._in_series:
-            _LOGGER.debug("Skipped another invalid message on %s: %s", topic, reason)
-            return
-        self._in_series = True
-        _LOGGER.warning(
-            "Skipped an invalid message on %s: %s (further ones are logged at debug level "
-            "until a valid message arrives)",
-            topic,
-            reason,
-        )
-
-    def valid_message(self) -> None:
-        """End the current series of rejections."""
-        self._in_series = False
+def _clock() -> float:
+    """Return the time, in seconds, as the guards and the logs count it."""
+    return dt_util.utcnow().timestamp()
 
 
 def guard_store(hass: HomeAssistant, entry: ConfigEntry) -> Store[dict[str, Any]]:
@@ -174,21 +159,35 @@ class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
             "water": VOLUME_DIVISORS[options.get(CONF_WATER_UNIT, DEFAULT_WATER_UNIT)],
         }
         # Guards work on the values as sent, so a change of unit option keeps their state.
-        self.guards: dict[str, CounterGuard] = {
-            key: CounterGuard(CounterLimits(MAX_GRID_POWER_KW * 1000, 100.0))
+        guards = {
+            key: CounterGuard(CounterLimits(MAX_GRID_POWER_KW * 1000, 100.0, 1.0))
             for key in ENERGY_COUNTERS
         } | {
             key: CounterGuard(
                 CounterLimits(
-                    max_rate * self.volume_divisors[key], 0.05 * self.volume_divisors[key]
+                    max_rate * self.volume_divisors[key],
+                    0.05 * self.volume_divisors[key],
+                    0.001 * self.volume_divisors[key],
                 )
             )
             for key, max_rate in (("gas", MAX_GAS_FLOW_M3_H), ("water", MAX_WATER_FLOW_M3_H))
         }
+        self.counters = GuardedCounters(
+            guards,
+            dict.fromkeys(ENERGY_COUNTERS, 1000.0) | self.volume_divisors,
+            logger=_LOGGER,
+            clock=_clock,
+            ident=self.ident,
+            on_behind=self._counter_behind,
+        )
+        self.guards = self.counters.guards
         self.current_estimator = CurrentScaleEstimator()
-        self.rejections = RejectionLog()
-        self.held_back: Counter[str] = Counter()
-        self.replacements: Counter[str] = Counter()
+        self.rejections = RejectionLog(
+            _LOGGER, _clock, f"invalid messages from LoWi3 {self.ident}", self._rejections_changed
+        )
+        self.implausible_log = ProblemLog(
+            _LOGGER, _clock, f"impossible powers from LoWi3 {self.ident}"
+        )
         self.connected = True
         self._store = guard_store(hass, entry)
         self._unsubscribe: CALLBACK_TYPE | None = None
@@ -198,13 +197,13 @@ class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
         self._unavailable_logged = False
         self._save_pending = False
         self._reported_estimate: str | None = None
-        self._implausible_logged = False
 
     async def async_start(self) -> None:
         """Restore the guards, subscribe, and start watching for silence."""
-        if stored := await self._store.async_load():
-            for key, guard in self.guards.items():
-                guard.restore(stored.get("guards", {}).get(key))
+        stored = await self._store.async_load()
+        self.counters.restore((stored or {}).get("guards"), _clock())
+        # A stored issue about invalid messages comes back after an hour if still true.
+        async_report_rejections(self.hass, self.config_entry.entry_id, "", None)
         self._unsubscribe = await mqtt.async_subscribe(
             self.hass, self.topic, self._async_message_received, qos=0, encoding=None
         )
@@ -229,7 +228,7 @@ class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
 
     def _stored_data(self) -> dict[str, Any]:
         self._save_pending = False
-        return {"guards": {key: guard.as_dict() for key, guard in self.guards.items()}}
+        return {"guards": self.counters.as_dict()}
 
     @property
     def current_scale(self) -> str:
@@ -303,61 +302,52 @@ class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
             if (getattr(reading, name) or 0) > MAX_PLAUSIBLE_POWER_W
         }
         if not changes:
-            self._implausible_logged = False
+            self.implausible_log.clear()
             return reading
-        (_LOGGER.debug if self._implausible_logged else _LOGGER.warning)(
-            "Ignored an impossible power from LoWi3 %s: %s (further ones are logged at debug "
-            "level until a plausible one arrives)",
-            self.ident,
-            ", ".join(f"{name} {getattr(reading, name)} W" for name in changes),
-        )
-        self._implausible_logged = True
+        for name in changes:
+            self.implausible_log.report(
+                name,
+                "Ignored an impossible power from LoWi3 %s: %s %s W",
+                self.ident,
+                name,
+                getattr(reading, name),
+            )
         return replace(reading, **changes)
 
     def _guard_counters(self, reading: Reading, now: float) -> dict[str, float | None]:
         previous = self.data.counters if self.data else {}
-        counters: dict[str, float | None] = {}
-        for key, guard in self.guards.items():
-            raw = getattr(reading, COUNTER_SOURCES[key])
-            if raw is not None:
-                self._offer(key, guard, raw, now)
-            divisor = 1000.0 if key in ENERGY_COUNTERS else self.volume_divisors[key]
-            reported = raw is not None or previous.get(key) is not None
-            counters[key] = (
-                round(guard.value / divisor, 3) if guard.value is not None and reported else None
-            )
+        raws = {key: getattr(reading, source) for key, source in COUNTER_SOURCES.items()}
+        self.counters.offer(raws, now)
         # Rescheduling a delayed save on every message would postpone it for ever: one pending
         # save at a time, which writes the guards as they are when it runs.
-        if not self._save_pending and any(g.value is not None for g in self.guards.values()):
+        if not self._save_pending and self.counters.started:
             self._save_pending = True
             self._store.async_delay_save(self._stored_data, STORAGE_SAVE_DELAY)
-        return counters
+        return {
+            key: self.counters.value(key)
+            if raws[key] is not None or previous.get(key) is not None
+            else None
+            for key in COUNTER_SOURCES
+        }
 
-    def _offer(self, key: str, guard: CounterGuard, raw: float, now: float) -> None:
-        was_holding = guard.holding
-        previous = guard.value
-        verdict = guard.update(raw, now)
-        if verdict is Verdict.HELD:
-            self.held_back[key] += 1
-            if not was_holding and previous is not None:
-                _LOGGER.warning(
-                    "LoWi3 %s: the %s counter went from %s to %s; the value is held back "
-                    "until it is confirmed",
-                    self.ident,
-                    key,
-                    previous,
-                    raw,
-                )
-        elif verdict is Verdict.REPLACED and previous is not None:
-            self.replacements[key] += 1
-            _LOGGER.warning(
-                "LoWi3 %s: the %s counter moved from %s to %s and stayed there; accepted as a "
-                "new meter level",
-                self.ident,
-                key,
-                previous,
-                raw,
+    @callback
+    def _counter_behind(self, key: str, figures: tuple[float, float] | None) -> None:
+        entry = self.config_entry
+        if figures is None:
+            async_clear_counter_behind(self.hass, entry.entry_id, key)
+        else:
+            async_report_counter_behind(
+                self.hass, entry.entry_id, entry.title, key, kept=figures[0], meter=figures[1]
             )
+
+    @callback
+    def _rejections_changed(self, too_many: bool, rejected: int, messages: int) -> None:
+        async_report_rejections(
+            self.hass,
+            self.config_entry.entry_id,
+            self.config_entry.title,
+            (rejected, messages) if too_many else None,
+        )
 
     @callback
     def _schedule_timeout(self, delay: timedelta) -> None:

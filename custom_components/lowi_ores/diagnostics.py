@@ -7,6 +7,7 @@ from typing import Any
 
 from homeassistant.components.diagnostics import REDACTED, async_redact_data
 from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
 
 from .const import CONF_IDENT
 from .coordinator import LowiConfigEntry
@@ -15,12 +16,18 @@ from .coordinator import LowiConfigEntry
 TO_REDACT = {CONF_IDENT, "name", "title", "unique_id", "topic"}
 
 
+def _iso(timestamp: float | None) -> str | None:
+    return None if timestamp is None else dt_util.utc_from_timestamp(timestamp).isoformat()
+
+
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: LowiConfigEntry
 ) -> dict[str, Any]:
     """Return diagnostics for a config entry."""
-    coordinator = entry.runtime_data
+    coordinator = entry.runtime_data.coordinator
+    ledger = entry.runtime_data.ledger
     data = coordinator.data
+    rejected = coordinator.rejections.as_dict()
     return async_redact_data(
         {
             "entry": {
@@ -52,20 +59,25 @@ async def async_get_config_entry_diagnostics(
                 key: {
                     "accepted_value_as_sent": guard.value,
                     "holding_back": guard.holding,
-                    "messages_held_back": coordinator.held_back[key],
-                    "replacements_accepted": coordinator.replacements[key],
+                    "meter_behind_since": _iso(guard.behind_since),
+                    "meter_value_as_sent": guard.meter_value,
+                    "messages_held_back": coordinator.counters.held_back[key],
+                    "replacements_accepted": coordinator.counters.replacements[key],
                 }
                 for key, guard in coordinator.guards.items()
             },
-            "rejected_messages": {
-                "total": coordinator.rejections.total,
-                "by_reason": dict(coordinator.rejections.reasons),
+            # The billing ledger's stored state, part by part (None: no region set).
+            "billing": None
+            if ledger is None
+            else {part.key: part.as_dict() for part in ledger.parts},
+            "rejected_messages": rejected
+            | {
                 # A reason can quote the start of a payload, which may hold the ident.
-                "last_reason": (coordinator.rejections.last_reason or "").replace(
-                    coordinator.ident, REDACTED
-                )
+                "last_reason": (rejected["last_reason"] or "").replace(coordinator.ident, REDACTED)
                 or None,
             },
+            "held_back_values": coordinator.counters.held_back_log.as_dict(),
+            "impossible_powers": coordinator.implausible_log.as_dict(),
         },
         TO_REDACT,
     )
