@@ -200,9 +200,9 @@ async def test_other_platforms_compare_their_state(
     """The base entity, for platforms other than sensor, compares availability, state and
     attributes."""
 
-    entity = LowiEntity(init_integration.runtime_data, EntityDescription(key="plain"))
+    entity = LowiEntity(init_integration.runtime_data.coordinator, EntityDescription(key="plain"))
     entity._attr_state = "on"
     entity._attr_extra_state_attributes = {"relay": 1}
     assert entity._shown() == (True, "on", {"relay": 1})
-    init_integration.runtime_data.last_update_success = False
+    init_integration.runtime_data.coordinator.last_update_success = False
     assert entity._shown() == (False, "on", {"relay": 1})
