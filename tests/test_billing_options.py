@@ -28,6 +28,7 @@ from custom_components.lowi_ores.const import (
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 
 from .conftest import IDENT, Dongle, make_payload
@@ -236,3 +237,41 @@ async def test_settings_keep_billing(
     assert init_integration.options[CONF_REGION] == "flanders"
     assert init_integration.options[CONF_TIMEOUT] == 60
     assert DOMAIN == "lowi_ores"
+
+
+@pytest.mark.parametrize("region", ["flanders", "brussels", "none"])
+async def test_leaving_net_metering_removes_its_entities(
+    hass: HomeAssistant, init_integration: MockConfigEntry, region: str
+) -> None:
+    """Net metering on, then another region: no 'unavailable' net-metering entity is left."""
+    registry = er.async_get(hass)
+    result = await _billing(hass, init_integration, "wallonia")
+    result = await hass.config_entries.options.async_configure(result["flow_id"], VALID)
+    await hass.async_block_till_done()
+    balance = f"sensor.lowi3_{IDENT}_net_metering_balance"
+    cost = f"sensor.lowi3_{IDENT}_net_metering_cost"
+    assert registry.async_get(balance) is not None
+    assert registry.async_get(cost) is not None
+
+    # Without a price the cost sensor goes, the balance stays.
+    result = await _billing(hass, init_integration, "wallonia")
+    without_price = {k: v for k, v in VALID.items() if k != CONF_BILLABLE_PRICE}
+    result = await hass.config_entries.options.async_configure(result["flow_id"], without_price)
+    await hass.async_block_till_done()
+    assert registry.async_get(cost) is None
+    assert registry.async_get(balance) is not None
+
+    result = await _billing(hass, init_integration, region)
+    if result["type"] is FlowResultType.FORM:
+        result = await hass.config_entries.options.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    left = [
+        entry.entity_id
+        for entry in er.async_entries_for_config_entry(registry, init_integration.entry_id)
+        if "net_metering" in entry.unique_id
+    ]
+    assert left == []
+    assert hass.states.get(balance) is None
+    # The meter's own sensors are untouched.
+    assert registry.async_get(f"sensor.lowi3_{IDENT}_import_index_day") is not None
