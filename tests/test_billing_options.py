@@ -25,6 +25,7 @@ from custom_components.lowi_ores.const import (
     CONF_REGION,
     CONF_TIMEOUT,
     DOMAIN,
+    READING_INDEXES,
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -35,6 +36,7 @@ from .conftest import IDENT, Dongle, make_payload
 
 pytestmark = pytest.mark.usefixtures("mqtt_mock")
 
+READING_INDEX_KEYS = set(READING_INDEXES)
 TOMORROW = (local_date(dt_util.utcnow()) + timedelta(days=1)).isoformat()
 
 VALID: dict[str, Any] = {
@@ -124,6 +126,28 @@ async def test_operator_change_moves_a_default_rate(
         ({CONF_INVERTER_KW: 0.0}, {CONF_INVERTER_KW: "inverter_kw_out_of_range"}),
         ({CONF_INVERTER_KW: 12.0}, {CONF_INVERTER_KW: "inverter_kw_out_of_range"}),
         ({CONF_PROSUMER_RATE: 900.0}, {CONF_PROSUMER_RATE: "prosumer_rate_out_of_range"}),
+        # Two of the bill's four indexes: the other two are asked for (they were ignored).
+        (
+            {CONF_READING_IMPORT_NIGHT: None, CONF_READING_EXPORT_NIGHT: None},
+            {
+                CONF_READING_IMPORT_NIGHT: "reading_import_night_missing",
+                CONF_READING_EXPORT_NIGHT: "reading_export_night_missing",
+            },
+        ),
+        (
+            {
+                CONF_READING_IMPORT_DAY: None,
+                CONF_READING_IMPORT_NIGHT: None,
+                CONF_READING_EXPORT_DAY: None,
+                CONF_READING_EXPORT_NIGHT: -1.0,
+            },
+            {
+                CONF_READING_IMPORT_DAY: "reading_import_day_missing",
+                CONF_READING_IMPORT_NIGHT: "reading_import_night_missing",
+                CONF_READING_EXPORT_DAY: "reading_export_day_missing",
+                CONF_READING_EXPORT_NIGHT: "reading_export_night_negative",
+            },
+        ),
     ],
 )
 async def test_wallonia_refused(
@@ -275,3 +299,15 @@ async def test_leaving_net_metering_removes_its_entities(
     assert hass.states.get(balance) is None
     # The meter's own sensors are untouched.
     assert registry.async_get(f"sensor.lowi3_{IDENT}_import_index_day") is not None
+
+
+async def test_no_bill_index_at_all_is_accepted(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """All four of the bill's indexes empty: accepted (statistics, or a partial balance)."""
+    result = await _billing(hass, init_integration, "wallonia")
+    without = {k: v for k, v in VALID.items() if k not in READING_INDEX_KEYS}
+    result = await hass.config_entries.options.async_configure(result["flow_id"], without)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert not READING_INDEX_KEYS & set(init_integration.options)
