@@ -23,6 +23,7 @@ import uuid
 from simulator.belgium import from_local, to_local
 from simulator.faults import FaultConfig
 from simulator.simulation import DEFAULT_IDENT, Message, Simulation, SimulationConfig
+from simulator.spot import spot_price
 
 if TYPE_CHECKING:
     from simulator.publisher import MqttPublisher
@@ -68,6 +69,17 @@ def _wh(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"an index cannot be negative: {text}")
     return round(value * 1000)
+
+
+def _charger(text: str) -> int:
+    """Parse --ev: a charging power in W, from 0 (no car) to 22 kW."""
+    try:
+        value = int(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"not a whole number of watts: {text!r}") from err
+    if not 0 <= value <= 22_000:
+        raise argparse.ArgumentTypeError(f"a home charger draws 0 to 22000 W: {text}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -153,6 +165,15 @@ def build_parser() -> argparse.ArgumentParser:
             help=f"initial index in {unit} (default {getattr(defaults, field) / 1000:g})",
         )
     model.add_argument(
+        "--ev",
+        type=_charger,
+        default=0,
+        dest="ev_w",
+        metavar="W",
+        help="an electric car charging at this power on about half the evenings "
+        "(e.g. 7400; default 0: no car)",
+    )
+    model.add_argument(
         "--current-unit",
         choices=("mA", "cA"),
         default="mA",
@@ -166,6 +187,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="LIST",
         help="fault injection: comma list of non_json, missing, glitch, silence, each with an "
         "optional probability per message (e.g. 'glitch,silence=0.01'), or 'all'",
+    )
+    model.add_argument(
+        "--spot-topic",
+        metavar="TOPIC",
+        help="also publish the simulated Belgian spot price (EUR/MWh, retained) on this topic, "
+        "once per quarter-hour of simulated time",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every message")
     return parser
@@ -198,6 +225,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         name=args.name,
         gas=args.gas,
         water=args.water,
+        ev_w=args.ev_w,
         import_day_wh=args.import_day_wh,
         import_night_wh=args.import_night_wh,
         export_day_wh=args.export_day_wh,
@@ -247,7 +275,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if stop.is_set():
                     return 0
 
+        spot = SpotPublisher(args.spot_topic, seed) if args.spot_topic else None
+
         def send(message: Message) -> None:
+            if spot is not None and (price := spot.due(message.moment)) is not None:
+                client.publish(spot.topic, price, retain=True)
             if not client.publish(message.topic, message.payload):
                 _LOGGER.warning("not connected: message %s dropped", message.index)
 
@@ -282,6 +314,24 @@ def _run(
         if args.fast or (args.count is not None and published >= args.count):
             continue
         stop.wait(max(0.0, origin + simulation.ticks * args.interval - time.monotonic()))
+
+
+class SpotPublisher:
+    """The simulated spot price, due once per quarter-hour of simulated time."""
+
+    def __init__(self, topic: str, seed: int) -> None:
+        """Publish on `topic` the spot curve of `seed`."""
+        self.topic = topic
+        self.seed = seed
+        self._quarter: float | None = None
+
+    def due(self, moment: datetime) -> str | None:
+        """Return the price to publish at a moment (a new quarter-hour), or None."""
+        quarter = moment.timestamp() // 900
+        if quarter == self._quarter:
+            return None
+        self._quarter = quarter
+        return f"{spot_price(self.seed, moment):.2f}"
 
 
 def _print(message: Message) -> None:

@@ -10,7 +10,11 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.lowi_ores.billing.periods import local_date
 from custom_components.lowi_ores.const import (
+    CAPACITY_RATE_2026,
     CONF_BILLABLE_PRICE,
+    CONF_CAPACITY_RATE,
+    CONF_CAPACITY_TARIFF,
+    CONF_CAPACITY_WARNING_MARGIN,
     CONF_GRID_OPERATOR,
     CONF_INVERTER_KW,
     CONF_NET_METERING,
@@ -37,6 +41,12 @@ from .conftest import IDENT, Dongle, make_payload
 pytestmark = pytest.mark.usefixtures("mqtt_mock")
 
 READING_INDEX_KEYS = set(READING_INDEXES)
+# What a billing form stores for the capacity tariff when its fields are left alone.
+CAPACITY_OFF = {
+    CONF_CAPACITY_TARIFF: False,
+    CONF_CAPACITY_RATE: CAPACITY_RATE_2026,
+    CONF_CAPACITY_WARNING_MARGIN: 0.5,
+}
 TOMORROW = (local_date(dt_util.utcnow()) + timedelta(days=1)).isoformat()
 
 VALID: dict[str, Any] = {
@@ -65,15 +75,25 @@ async def _billing(hass: HomeAssistant, entry: MockConfigEntry, region: str) -> 
     )
 
 
+async def _submit(hass: HomeAssistant, flow_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Submit a regional form; answer the next step, the contract's prices, with none."""
+    result = dict(await hass.config_entries.options.async_configure(flow_id, data))
+    if result["type"] is FlowResultType.FORM and result["step_id"] == "prices":
+        result = dict(
+            await hass.config_entries.options.async_configure(flow_id, {"price_model": "none"})
+        )
+    return result
+
+
 async def test_wallonia_saved_flat(hass: HomeAssistant, init_integration: MockConfigEntry) -> None:
     """A valid Walloon form: flat options, next reading a year on, the operator's rate."""
     hass.config_entries.async_update_entry(init_integration, options={CONF_TIMEOUT: 90})
     result = await _billing(hass, init_integration, "wallonia")
     assert result["step_id"] == "wallonia"
-    result = await hass.config_entries.options.async_configure(result["flow_id"], VALID)
+    result = await _submit(hass, result["flow_id"], VALID)
     await hass.async_block_till_done()
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert init_integration.options == VALID | {
+    assert init_integration.options == VALID | CAPACITY_OFF | {
         CONF_TIMEOUT: 90,
         CONF_REGION: "wallonia",
         CONF_NEXT_READING_DATE: "2027-03-14",
@@ -92,13 +112,13 @@ async def test_operator_change_moves_a_default_rate(
         options={CONF_REGION: "wallonia", CONF_GRID_OPERATOR: "ores", CONF_PROSUMER_RATE: 80.98},
     )
     result = await _billing(hass, init_integration, "wallonia")
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], VALID | {CONF_GRID_OPERATOR: "aiesh", CONF_PROSUMER_RATE: 80.98}
+    result = await _submit(
+        hass, result["flow_id"], VALID | {CONF_GRID_OPERATOR: "aiesh", CONF_PROSUMER_RATE: 80.98}
     )
     assert init_integration.options[CONF_PROSUMER_RATE] == 93.67
     result = await _billing(hass, init_integration, "wallonia")
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], VALID | {CONF_GRID_OPERATOR: "rew", CONF_PROSUMER_RATE: 90.0}
+    result = await _submit(
+        hass, result["flow_id"], VALID | {CONF_GRID_OPERATOR: "rew", CONF_PROSUMER_RATE: 90.0}
     )
     assert init_integration.options[CONF_PROSUMER_RATE] == 90.0
     await hass.async_block_till_done()
@@ -159,11 +179,11 @@ async def test_wallonia_refused(
     """Each bad value is refused under its field; nothing is saved until all is valid."""
     result = await _billing(hass, init_integration, "wallonia")
     user_input = {k: v for k, v in (VALID | changes).items() if v is not None}
-    result = await hass.config_entries.options.async_configure(result["flow_id"], user_input)
+    result = await _submit(hass, result["flow_id"], user_input)
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == errors
     assert init_integration.options == {}
-    result = await hass.config_entries.options.async_configure(result["flow_id"], VALID)
+    result = await _submit(hass, result["flow_id"], VALID)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
 
@@ -174,14 +194,10 @@ async def test_bill_indexes_above_the_meter(
     """An index from the bill above what the meter shows now is refused, with the meter's."""
     await dongle.send_confirmed(make_payload())
     result = await _billing(hass, init_integration, "wallonia")
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], VALID | {CONF_READING_EXPORT_DAY: 3456.79}
-    )
+    result = await _submit(hass, result["flow_id"], VALID | {CONF_READING_EXPORT_DAY: 3456.79})
     assert result["errors"] == {CONF_READING_EXPORT_DAY: "reading_export_day_above_meter"}
     assert result["description_placeholders"]["meter_export_day"] == "3456.789"
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], VALID | {CONF_READING_EXPORT_DAY: 3456.789}
-    )
+    result = await _submit(hass, result["flow_id"], VALID | {CONF_READING_EXPORT_DAY: 3456.789})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
 
@@ -191,12 +207,13 @@ async def test_net_metering_off_needs_no_date(
 ) -> None:
     """Net metering off: no date needed, no net-metering entity."""
     result = await _billing(hass, init_integration, "wallonia")
-    result = await hass.config_entries.options.async_configure(
+    result = await _submit(
+        hass,
         result["flow_id"],
         {CONF_NET_METERING: False, CONF_NETTING: "together", CONF_GRID_OPERATOR: "ores"},
     )
     await hass.async_block_till_done()
-    assert init_integration.options == {
+    assert init_integration.options == CAPACITY_OFF | {
         CONF_REGION: "wallonia",
         CONF_NET_METERING: False,
         CONF_NETTING: "together",
@@ -218,9 +235,13 @@ async def test_no_net_metering_elsewhere(
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == region
     assert CONF_NET_METERING not in result["data_schema"].schema
-    result = await hass.config_entries.options.async_configure(result["flow_id"], {})
+    result = await _submit(hass, result["flow_id"], {})
     await hass.async_block_till_done()
-    assert init_integration.options == {CONF_REGION: region, CONF_TIMEOUT: 60}
+    assert init_integration.options == CAPACITY_OFF | {
+        CONF_REGION: region,
+        CONF_TIMEOUT: 60,
+        CONF_CAPACITY_TARIFF: region == "flanders",  # on by default in Flanders only
+    }
     assert hass.states.get(f"sensor.lowi3_{IDENT}_net_metering_balance") is None
 
 
@@ -270,7 +291,7 @@ async def test_leaving_net_metering_removes_its_entities(
     """Net metering on, then another region: no 'unavailable' net-metering entity is left."""
     registry = er.async_get(hass)
     result = await _billing(hass, init_integration, "wallonia")
-    result = await hass.config_entries.options.async_configure(result["flow_id"], VALID)
+    result = await _submit(hass, result["flow_id"], VALID)
     await hass.async_block_till_done()
     balance = f"sensor.lowi3_{IDENT}_net_metering_balance"
     cost = f"sensor.lowi3_{IDENT}_net_metering_cost"
@@ -280,14 +301,14 @@ async def test_leaving_net_metering_removes_its_entities(
     # Without a price the cost sensor goes, the balance stays.
     result = await _billing(hass, init_integration, "wallonia")
     without_price = {k: v for k, v in VALID.items() if k != CONF_BILLABLE_PRICE}
-    result = await hass.config_entries.options.async_configure(result["flow_id"], without_price)
+    result = await _submit(hass, result["flow_id"], without_price)
     await hass.async_block_till_done()
     assert registry.async_get(cost) is None
     assert registry.async_get(balance) is not None
 
     result = await _billing(hass, init_integration, region)
     if result["type"] is FlowResultType.FORM:
-        result = await hass.config_entries.options.async_configure(result["flow_id"], {})
+        result = await _submit(hass, result["flow_id"], {})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
     left = [
@@ -307,7 +328,7 @@ async def test_no_bill_index_at_all_is_accepted(
     """All four of the bill's indexes empty: accepted (statistics, or a partial balance)."""
     result = await _billing(hass, init_integration, "wallonia")
     without = {k: v for k, v in VALID.items() if k not in READING_INDEX_KEYS}
-    result = await hass.config_entries.options.async_configure(result["flow_id"], without)
+    result = await _submit(hass, result["flow_id"], without)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
     assert not READING_INDEX_KEYS & set(init_integration.options)

@@ -140,4 +140,32 @@ WALLONIA_KEYS: Final = (
     CONF_INVERTER_KW,
     CONF_PROSUMER_RATE,
 )
-BILLING_KEYS: Final = frozenset({CONF_REGION, *WALLONIA_KEYS})
+# The capacity tariff (Flanders; offered, off by default, in the other regions).
+CONF_CAPACITY_TARIFF: Final = "capacity_tariff"
+CONF_CAPACITY_RATE: Final = "capacity_rate"
+CONF_CAPACITY_WARNING_MARGIN: Final = "capacity_warning_margin"
+CAPACITY_KEYS: Final = (CONF_CAPACITY_TARIFF, CONF_CAPACITY_RATE, CONF_CAPACITY_WARNING_MARGIN)
+# EUR per kW of the 12-month mean peak, per year, VAT included: the middle of the 2026 rates of
+# the Flemish grid areas (about 52 to 61). A default the user edits: the rate of each grid area
+# changes every January.
+CAPACITY_RATE_2026: Final = 56.5
+MAX_CAPACITY_RATE: Final = 500.0
+DEFAULT_CAPACITY_WARNING_MARGIN: Final = 0.5  # kW
+BILLING_KEYS: Final = frozenset({CONF_REGION, *WALLONIA_KEYS, *CAPACITY_KEYS})
+# Prices (options flow "billing" step, after the region; keys flat in the entry's options).
+CONF_PRICE_MODEL: Final = "price_model"
+CONF_BUY_PRICE: Final = "buy_price"
+CONF_SELL_PRICE: Final = "sell_price"
+CONF_BAND_LAYOUT: Final = "band_layout"
+CONF_SPOT_ENTITY: Final = "spot_entity"
+CONF_SPOT_RESOLUTION: Final = "spot_resolution"
+CONF_SUPPLIER: Final = "supplier"
+CONF_BUY_FACTOR: Final = "buy_factor"
+CONF_BUY_OFFSET: Final = "buy_offset"
+CONF_SELL_FACTOR: Final = "sell_factor"
+CONF_SELL_OFFSET: Final = "sell_offset"
+CONF_VAT: Final = "vat"
+CONF_EXTRA_BUY_COST: Final = "extra_buy_cost"
+SUPPLIER_CUSTOM: Final = "custom"
+CURRENCY_EUR: Final = "EUR"
+PRICE_UNIT: Final = "EUR/kWh"
