@@ -20,6 +20,7 @@ from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
+    SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
@@ -31,6 +32,7 @@ from .const import (
     CONF_CURRENT_SCALE,
     CONF_GAS_UNIT,
     CONF_IDENT,
+    CONF_IGNORED_CHANNELS,
     CONF_TARIFF_CODES,
     CONF_TIMEOUT,
     CONF_WATER_UNIT,
@@ -42,6 +44,8 @@ from .const import (
     DEFAULT_TIMEOUT,
     DEFAULT_WATER_UNIT,
     DOMAIN,
+    FIRST_CHANNEL,
+    LAST_CHANNEL,
     MAX_TIMEOUT_SECONDS,
     METER_TOPIC_FORMAT,
     MIN_TIMEOUT_SECONDS,
@@ -274,6 +278,18 @@ class LowiOptionsFlow(OptionsFlowWithReload):
                 probatio.Required(
                     CONF_WATER_UNIT, default=options.get(CONF_WATER_UNIT, DEFAULT_WATER_UNIT)
                 ): _select([VOLUME_UNIT_DM3, VOLUME_UNIT_M3], "volume_unit"),
+                probatio.Optional(
+                    CONF_IGNORED_CHANNELS, default=options.get(CONF_IGNORED_CHANNELS, [])
+                ): SelectSelector(
+                    SelectSelectorConfig(
+                        options=[
+                            SelectOptionDict(value=str(number), label=f"CH{number}")
+                            for number in range(FIRST_CHANNEL, LAST_CHANNEL + 1)
+                        ],
+                        multiple=True,
+                        mode=SelectSelectorMode.DROPDOWN,
+                    )
+                ),
             }
         )
         return self.async_show_form(step_id="init", data_schema=schema)

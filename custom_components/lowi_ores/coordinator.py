@@ -16,10 +16,13 @@ from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
+from .channels import ChannelManager
 from .const import (
+    CHANNELS_TOPIC_FORMAT,
     CONF_CURRENT_SCALE,
     CONF_GAS_UNIT,
     CONF_IDENT,
+    CONF_IGNORED_CHANNELS,
     CONF_TARIFF_CODES,
     CONF_TIMEOUT,
     CONF_WATER_UNIT,
@@ -190,6 +193,9 @@ class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
         self.held_back: Counter[str] = Counter()
         self.replacements: Counter[str] = Counter()
         self.connected = True
+        self.channels = ChannelManager(
+            self, (int(number) for number in options.get(CONF_IGNORED_CHANNELS, []))
+        )
         self._store = guard_store(hass, entry)
         self._unsubscribe: CALLBACK_TYPE | None = None
         self._cancel_timeout: CALLBACK_TYPE | None = None
@@ -203,9 +209,16 @@ class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
         if stored := await self._store.async_load():
             for key, guard in self.guards.items():
                 guard.restore(stored.get("guards", {}).get(key))
+            self.channels.restore(stored.get("channels"))
+        # One subscription for all the dongle's channels; CH0 is told apart by its topic.
         self._unsubscribe = await mqtt.async_subscribe(
-            self.hass, self.topic, self._async_message_received, qos=0, encoding=None
+            self.hass,
+            CHANNELS_TOPIC_FORMAT.format(ident=self.ident),
+            self._async_message_received,
+            qos=0,
+            encoding=None,
         )
+        await self.channels.async_start()
         self.config_entry.async_on_unload(
             mqtt.async_subscribe_connection_status(self.hass, self._async_connection_changed)
         )
@@ -226,7 +239,21 @@ class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
 
     def _stored_data(self) -> dict[str, Any]:
         self._save_pending = False
-        return {"guards": {key: guard.as_dict() for key, guard in self.guards.items()}}
+        return {
+            "guards": {key: guard.as_dict() for key, guard in self.guards.items()},
+            "channels": self.channels.as_stored(),
+        }
+
+    @callback
+    def async_schedule_save(self) -> None:
+        """Save the guards and channels within STORAGE_SAVE_DELAY.
+
+        Rescheduling a delayed save on every message would postpone it for ever: one pending
+        save at a time, which writes the state as it is when it runs.
+        """
+        if not self._save_pending:
+            self._save_pending = True
+            self._store.async_delay_save(self._stored_data, STORAGE_SAVE_DELAY)
 
     @property
     def current_scale(self) -> str:
@@ -235,8 +262,16 @@ class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
             return self.current_setting
         return self.current_estimator.scale or DEFAULT_CURRENT_SCALE
 
+    @property
+    def current_divisor(self) -> float:
+        """Return the divisor that turns the current field into amperes."""
+        return CURRENT_DIVISORS[self.current_scale]
+
     @callback
     def _async_message_received(self, msg: mqtt.ReceiveMessage) -> None:
+        if msg.topic != self.topic:
+            self.channels.async_message_received(msg)
+            return
         result = parse_payload(msg.payload)
         if isinstance(result, Rejected):
             self.rejections.record(msg.topic, result.reason)
@@ -320,11 +355,8 @@ class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
             counters[key] = (
                 round(guard.value / divisor, 3) if guard.value is not None and reported else None
             )
-        # Rescheduling a delayed save on every message would postpone it for ever: one pending
-        # save at a time, which writes the guards as they are when it runs.
         if not self._save_pending and any(g.value is not None for g in self.guards.values()):
-            self._save_pending = True
-            self._store.async_delay_save(self._stored_data, STORAGE_SAVE_DELAY)
+            self.async_schedule_save()
         return counters
 
     def _offer(self, key: str, guard: CounterGuard, raw: float, now: float) -> None:

@@ -21,51 +21,55 @@ async def async_get_config_entry_diagnostics(
     """Return diagnostics for a config entry."""
     coordinator = entry.runtime_data
     data = coordinator.data
-    return async_redact_data(
-        {
-            "entry": {
-                "title": entry.title,
-                "unique_id": entry.unique_id,
-                "data": dict(entry.data),
-                "options": dict(entry.options),
-            },
-            "topic": coordinator.topic,
-            "available": coordinator.last_update_success,
-            "broker_connected": coordinator.connected,
-            "timeout_seconds": coordinator.timeout.total_seconds(),
-            "last_message": None
-            if data is None
-            else {
-                "received": data.received.isoformat(),
-                "reading": asdict(data.reading),
-                "counters": data.counters,
-                "current_amperes": data.current,
-                "tariff": data.tariff,
-            },
-            "current_scale": {
-                "setting": coordinator.current_setting,
-                "in_use": coordinator.current_scale,
-                "automatic_estimate": coordinator.current_estimator.scale,
-                "votes": coordinator.current_estimator.votes,
-            },
-            "counter_guards": {
-                key: {
-                    "accepted_value_as_sent": guard.value,
-                    "holding_back": guard.holding,
-                    "messages_held_back": coordinator.held_back[key],
-                    "replacements_accepted": coordinator.replacements[key],
-                }
-                for key, guard in coordinator.guards.items()
-            },
-            "rejected_messages": {
-                "total": coordinator.rejections.total,
-                "by_reason": dict(coordinator.rejections.reasons),
-                # A reason can quote the start of a payload, which may hold the ident.
-                "last_reason": (coordinator.rejections.last_reason or "").replace(
-                    coordinator.ident, REDACTED
-                )
-                or None,
-            },
+    diagnostics: dict[str, Any] = {
+        "entry": {
+            "title": entry.title,
+            "unique_id": entry.unique_id,
+            "data": dict(entry.data),
+            "options": dict(entry.options),
         },
-        TO_REDACT,
-    )
+        "topic": coordinator.topic,
+        "available": coordinator.last_update_success,
+        "broker_connected": coordinator.connected,
+        "timeout_seconds": coordinator.timeout.total_seconds(),
+        "last_message": None
+        if data is None
+        else {
+            "received": data.received.isoformat(),
+            "reading": asdict(data.reading),
+            "counters": data.counters,
+            "current_amperes": data.current,
+            "tariff": data.tariff,
+        },
+        "current_scale": {
+            "setting": coordinator.current_setting,
+            "in_use": coordinator.current_scale,
+            "automatic_estimate": coordinator.current_estimator.scale,
+            "votes": coordinator.current_estimator.votes,
+        },
+        "counter_guards": {
+            key: {
+                "accepted_value_as_sent": guard.value,
+                "holding_back": guard.holding,
+                "messages_held_back": coordinator.held_back[key],
+                "replacements_accepted": coordinator.replacements[key],
+            }
+            for key, guard in coordinator.guards.items()
+        },
+        "rejected_messages": {
+            "total": coordinator.rejections.total,
+            "by_reason": dict(coordinator.rejections.reasons),
+            # A reason can quote the start of a payload, which may hold the ident.
+            "last_reason": (coordinator.rejections.last_reason or "").replace(
+                coordinator.ident, REDACTED
+            )
+            or None,
+        },
+    }
+    # Only for a dongle that publishes channels, so that the download of others is unchanged.
+    if channels := coordinator.channels.diagnostics():
+        for channel in channels.values():
+            if (reading := channel["last_reading"]) is not None:
+                channel["last_reading"] = asdict(reading)
+        diagnostics["channels"] = channels
+    return async_redact_data(diagnostics, TO_REDACT)
