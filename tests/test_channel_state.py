@@ -23,7 +23,19 @@ from custom_components.lowi_ores.parser import Reading
 def test_channel_numbers() -> None:
     """Only CH1..CH14, written as the dongle writes them."""
     assert [channel_number(f"CH{n}") for n in range(1, 15)] == list(range(1, 15))
-    for level in ("CH0", "CH15", "CH01", "ch1", "CH", "CH+", "CH1a", "CH\u0661", "PUB", "", "CH100"):
+    for level in (
+        "CH0",
+        "CH15",
+        "CH01",
+        "ch1",
+        "CH",
+        "CH+",
+        "CH1a",
+        "CH\u0661",
+        "PUB",
+        "",
+        "CH100",
+    ):
         assert channel_number(level) is None, level
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 import json
 import logging
 from typing import Any
@@ -24,6 +24,7 @@ from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.setup import async_setup_component
+from simulator.simulation import Simulation, SimulationConfig
 
 from .conftest import IDENT, TOPIC, Dongle, make_payload
 
@@ -431,3 +432,37 @@ async def test_diagnostics_with_channels(
     assert IDENT not in str(result)
     assert "Warmtepomp" not in str(result)
     assert channels == snapshot
+
+
+async def test_simulator_channels_end_to_end(
+    hass: HomeAssistant,
+    dongle: Dongle,
+    init_integration: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """The simulator's heat pump and solar panels, through HA's MQTT, become two devices."""
+    simulation = Simulation(
+        SimulationConfig(
+            seed=3,
+            start=datetime(2026, 1, 14, 11, 0, tzinfo=UTC),
+            heat_pump_channel=1,
+            pv_channel=2,
+        )
+    )
+    for message in simulation.messages(4):
+        for sent in (message, *simulation.channel_messages()):
+            await dongle.send(sent.payload, topic=sent.topic)
+    fields = simulation.channel_fields()
+    assert {device.name for device in dr.async_entries_for_config_entry(
+        device_registry, init_integration.entry_id
+    )} == {f"LoWi3 {IDENT}", "Heat pump", "Solar panels"}  # fmt: skip
+    expected = {
+        "sensor.heat_pump_power": float(fields[1]["P"]),
+        "sensor.heat_pump_index_total": (int(fields[1]["CH"]) + int(fields[1]["CL"])) / 1000,
+        "sensor.solar_panels_power": float(fields[2]["P"]),
+        "sensor.solar_panels_index_day_high": int(fields[2]["CH"]) / 1000,
+        "sensor.solar_panels_energy_today": int(fields[2]["DC"]) / 1000,
+    }
+    shown = {entity: float(hass.states.get(entity).state) for entity in expected}  # type: ignore[union-attr]
+    assert shown == pytest.approx(expected)
+    assert expected["sensor.solar_panels_power"] > 0
