@@ -14,12 +14,24 @@ from typing import Any
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_mqtt_message
 
+from custom_components.lowi_ores.const import CONF_IDENT, DOMAIN
 from homeassistant.core import HomeAssistant
 from tests.conftest import IDENT, TOPIC, make_payload
 
 MESSAGES = 1400  # 100 per channel
-ROUNDS = 5
+ROUNDS = 9
 CHANNELS = range(1, 15)
+
+
+def power_messages(count: int, offset: int = 0) -> list[tuple[str, str]]:
+    """Return `count` messages spread over the 14 channels, with a new power only."""
+    return [
+        (
+            f"{IDENT}/PUB/CH{CHANNELS[k % len(CHANNELS)]}",
+            json.dumps({"device_CH": str(CHANNELS[k % len(CHANNELS)]), "P": str(100 + k % 500)}),
+        )
+        for k in range(offset, offset + count)
+    ]
 
 
 def channel_messages(count: int, offset: int = 0) -> list[tuple[str, str]]:
@@ -65,33 +77,44 @@ def ch0_messages(count: int, offset: int) -> list[tuple[str, str]]:
     ]
 
 
-async def _setup(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+async def _setup(hass: HomeAssistant) -> None:
+    entry = MockConfigEntry(domain=DOMAIN, title=f"LoWi3 {IDENT}", data={CONF_IDENT: IDENT})
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
 
 
 @pytest.mark.usefixtures("mqtt_mock")
-async def test_ch0_message_cost(hass: HomeAssistant, mock_config_entry: MockConfigEntry) -> None:
+async def test_ch0_message_cost(hass: HomeAssistant) -> None:
     """CH0 alone: what every LoWi3 owner pays per message."""
-    await _setup(hass, mock_config_entry)
+    await _setup(hass)
     for topic, payload in ch0_messages(3, 0):
         async_fire_mqtt_message(hass, topic, payload)
     await hass.async_block_till_done()
     print(f"\nCH0 message: {await best_microseconds(hass, ch0_messages):.0f} us")
 
 
+@pytest.mark.parametrize(
+    ("make", "entities", "label"),
+    [
+        (power_messages, 1, "14 channels sending P, integration (1 entity each)"),
+        (channel_messages, 4, "14 channels sending P, CH, CL, HC, DC, MC, integration (4 enabled)"),
+    ],
+)
 @pytest.mark.usefixtures("mqtt_mock")
 async def test_fourteen_channels_cost(
-    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+    hass: HomeAssistant, make: Any, entities: int, label: str
 ) -> None:
-    """14 busy channels through the integration: power and three indexes each."""
-    await _setup(hass, mock_config_entry)
-    for topic, payload in channel_messages(42):
+    """14 busy channels through the integration."""
+    await _setup(hass)
+    for topic, payload in make(42):
         async_fire_mqtt_message(hass, topic, payload)
     await hass.async_block_till_done()
-    assert len(hass.states.async_entity_ids("sensor")) >= 14 * 4
-    print(f"\n14 channels, integration: {await best_microseconds(hass, channel_messages):.0f} us")
+    channel_sensors = [
+        e for e in hass.states.async_entity_ids("sensor") if "load_" in e or "channel_" in e
+    ]
+    assert len(channel_sensors) == 14 * entities
+    print(f"\n{label}: {await best_microseconds(hass, make):.0f} us")
 
 
 def _yaml_sensor(number: int, key: str, template: str, **extra: str) -> dict[str, Any]:
@@ -138,4 +161,5 @@ async def test_yaml_sensors_cost(hass: HomeAssistant, hass_config: Any, label: s
     """The same messages, read by YAML MQTT sensors with value templates instead."""
     await hass.async_block_till_done()
     assert len(hass.states.async_entity_ids("sensor")) == len(hass_config["mqtt"]["sensor"])
-    print(f"\n{label}: {await best_microseconds(hass, channel_messages):.0f} us")
+    make = power_messages if len(hass_config["mqtt"]["sensor"]) == 14 else channel_messages
+    print(f"\n{label}: {await best_microseconds(hass, make):.0f} us")

@@ -63,6 +63,16 @@ class LowiChannel(DataUpdateCoordinator[ChannelState]):
         self.last_update_success = False
         self.identifier = channel_identifier(dongle.ident, state.number)
 
+    @callback
+    def async_push(self) -> None:
+        """Tell the channel's entities about a new message.
+
+        What async_set_updated_data does, without cancelling refreshes that a push-only
+        coordinator never schedules: this runs for every message of every channel.
+        """
+        self.last_update_success = True
+        self.async_update_listeners()
+
     @property
     def number(self) -> int:
         """Return the channel's number, 1 to 14."""
@@ -150,7 +160,7 @@ class ChannelManager:
         if new:
             for listener in list(self._listeners):
                 listener(channel, new)
-        channel.async_set_updated_data(channel.state)
+        channel.async_push()
 
     @callback
     def _async_add_channel(self, number: int, payload: Any, name: str | None) -> LowiChannel:
