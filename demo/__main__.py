@@ -24,8 +24,10 @@ import socket
 import sys
 import time
 from types import FrameType
+from zoneinfo import ZoneInfo
 
-from demo.hass_config import IDENT, REPO_ROOT, entity_id, write_config
+from demo.dashboard import LANGUAGES, write_dashboard
+from demo.hass_config import IDENT, REPO_ROOT, TIME_ZONE, Helper, entity_id, write_config
 from demo.history import backfill
 from demo.processes import (
     LOOPBACK,
@@ -56,6 +58,14 @@ lovelace:
       filename: dashboards/lowi3.yaml
 lowi_demo_history:
 """
+
+# Loads the back-filled statistics at the first start (demo/history_loader.py).
+HISTORY_LOADER = Helper(
+    domain="lowi_demo_history",
+    name="LoWi3 demo: past days' statistics",
+    source=HERE / "history_loader.py",
+    dependencies=("recorder",),
+)
 
 
 def say(text: str) -> None:
@@ -94,7 +104,18 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="always start a private Mosquitto, even when one runs on 1883",
     )
     parser.add_argument("--seed", type=int, default=3, help="the simulated household (3)")
-    parser.add_argument("--days", type=int, default=7, help="days of back-filled history (7)")
+    parser.add_argument(
+        "--days",
+        type=int,
+        default=7,
+        help="days of back-filled history before today, from midnight (7)",
+    )
+    parser.add_argument(
+        "--language",
+        choices=LANGUAGES,
+        default="en",
+        help="Home Assistant's language, the demo user's, and the dashboards' titles (en)",
+    )
     parser.add_argument(
         "--interval", type=float, default=5.0, help="real seconds between messages (5)"
     )
@@ -119,7 +140,15 @@ class Stop(Exception):  # noqa: N818 - a request, not an error
     """Ctrl-C, SIGTERM or SIGHUP."""
 
 
+_stopping: list[int] = []
+
+
 def _request_stop(signum: int, frame: FrameType | None) -> None:
+    # Once only: a terminal's Ctrl-C reaches this process twice (from the terminal, and
+    # forwarded by scripts/develop), and a second Stop would interrupt the first one's clean-up.
+    if _stopping:
+        return
+    _stopping.append(signum)
     raise Stop(signal.Signals(signum).name)
 
 
@@ -162,9 +191,11 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one story
             say(f"started a private Mosquitto on 127.0.0.1:{broker_port}")
 
         # 2. The past days, then the live simulator carrying on from them.
-        say(f"simulating the past {args.days} days of the household (seed {args.seed}) ...")
+        say(f"simulating the household (seed {args.seed}) from midnight {args.days} days ago ...")
         started = time.monotonic()
-        history = backfill(lambda key: entity_id(key, IDENT), args.seed, args.days)
+        history = backfill(
+            lambda key: entity_id(key, IDENT), args.seed, args.days, ZoneInfo(TIME_ZONE)
+        )
         say(f"... done in {time.monotonic() - started:.0f} s, up to {history.end:%H:%M} UTC")
 
         config_dir = state_dir / "config"
@@ -175,9 +206,12 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one story
             http_port=args.port,
             http_host=args.listen,
             extra_yaml=DEMO_YAML,
-            custom_components=(HERE / "custom_components" / "lowi_demo_history",),
+            helpers=(HISTORY_LOADER,),
+            language=args.language,
         )
-        shutil.copytree(HERE / "config" / "dashboards", config_dir / "dashboards")
+        (config_dir / "dashboards").mkdir()
+        for dashboard in sorted((HERE / "config" / "dashboards").glob("*.yaml")):
+            write_dashboard(dashboard, config_dir / "dashboards" / dashboard.name, args.language)
         (config_dir / "lowi_demo_history.json").write_text(
             json.dumps({"statistics": history.statistics})
         )

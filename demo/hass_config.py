@@ -15,17 +15,28 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 import json
 from pathlib import Path
+import re
 import secrets
 import shutil
 from typing import Any, Final
+
+from demo.dashboard import text
 
 IDENT: Final = "3494546c709b"
 REPO_ROOT: Final = Path(__file__).resolve().parent.parent
 INTEGRATION: Final = REPO_ROOT / "custom_components" / "lowi_ores"
 
+TIME_ZONE: Final = "Europe/Brussels"
+
 # Everything the integration would ask HA for over the network, switched off: no default_config
 # (cloud, analytics, zeroconf, ...), no multi-factor module (it would pip-install pyotp). The
 # HTTP server's settings are not YAML any more: they go into .storage/http (see write_config).
+#
+# Home Assistant 2026 sets up every entity platform whatever configuration.yaml lists, camera
+# and tts (which needs ffmpeg) among them: they cannot be left out. Their two start-up
+# complaints about a missing ffmpeg program and libturbojpeg library (used only to stream
+# cameras, convert speech and resize camera snapshots, none of which the demo or the test has)
+# are filtered out of the log by the logger's documented `filters`, nothing else.
 CORE_YAML: Final = """\
 homeassistant:
   name: {name}
@@ -33,10 +44,10 @@ homeassistant:
   longitude: 4.8720
   elevation: 80
   unit_system: metric
-  time_zone: Europe/Brussels
+  time_zone: {time_zone}
   currency: EUR
   country: BE
-  language: en
+  language: {language}
   auth_mfa_modules: []
 
 api:
@@ -49,7 +60,49 @@ logger:
   default: warning
   logs:
     custom_components.lowi_ores: info
+  filters:
+    haffmpeg.core:
+      - "^FFmpeg fails .*No such file or directory: 'ffmpeg'"
+    haffmpeg.tools:
+      - "^Error starting FFmpeg"
+    homeassistant.components.camera.img_util:
+      - "^Error loading libturbojpeg"
 """
+
+
+@dataclass(frozen=True, slots=True)
+class Helper:
+    """A component of the demo or of a test, made an integration only in a configuration folder.
+
+    Its code is a plain module of the repository (`source`); the manifest is written here, at
+    run time, so that the repository holds one integration only (hassfest and HACS check every
+    folder with a manifest.json). As a "system" integration it is set up from
+    configuration.yaml and never listed in "Add integration".
+    """
+
+    domain: str
+    name: str
+    source: Path
+    dependencies: tuple[str, ...] = ()
+
+    def write(self, components: Path) -> Path:
+        """Write the integration's folder into `components`; return it."""
+        folder = components / self.domain
+        folder.mkdir(parents=True)
+        shutil.copyfile(self.source, folder / "__init__.py")
+        manifest = {
+            "domain": self.domain,
+            "name": self.name,
+            "codeowners": [],
+            "dependencies": list(self.dependencies),
+            "documentation": "https://github.com/lowi-ores/lowi_ores",
+            "integration_type": "system",
+            "iot_class": "calculated",
+            "requirements": [],
+            "version": "0.0.0",
+        }
+        (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
+        return folder
 
 
 def entity_id(key: str, ident: str = IDENT) -> str:
@@ -119,7 +172,7 @@ def lowi_entry(ident: str = IDENT, options: dict[str, Any] | None = None) -> dic
     )
 
 
-def energy_preferences(ident: str = IDENT) -> dict[str, Any]:
+def energy_preferences(ident: str = IDENT, language: str = "en") -> dict[str, Any]:
     """Return the Energy dashboard's preferences for a bi-hourly (day/night) contract."""
 
     def grid(imported: str, exported: str, **extra: Any) -> dict[str, Any]:
@@ -150,16 +203,49 @@ def energy_preferences(ident: str = IDENT) -> dict[str, Any]:
             grid(
                 "import_index_day",
                 "export_index_day",
-                name="Day tariff",
+                name=text("Day tariff", language),
                 stat_rate=entity_id("net_power", ident),
             ),
-            grid("import_index_night", "export_index_night", name="Night tariff"),
+            grid(
+                "import_index_night",
+                "export_index_night",
+                name=text("Night tariff", language),
+            ),
             meter("gas", "gas_index"),
             meter("water", "water_index"),
         ],
         "device_consumption": [],
         "device_consumption_water": [],
     }
+
+
+def entity_registry(entry_id: str, ident: str = IDENT) -> list[dict[str, Any]]:
+    """Return the LoWi3 sensors' entity registry entries, with their English entity ids.
+
+    Home Assistant derives a new entity's id from its name in its own language: in French the
+    imported power would be sensor.lowi3_<ident>_puissance_prelevee. Registered beforehand, the
+    entities keep the ids that the dashboards, the Energy preferences and the back-filled
+    statistics use, whatever the demo's language (the names shown are still translated).
+    """
+    from custom_components.lowi_ores.sensor import SENSORS  # noqa: PLC0415 - imports HA
+
+    names = json.loads((INTEGRATION / "strings.json").read_text(encoding="utf-8"))
+    entries = []
+    for description in SENSORS:
+        english = names["entity"]["sensor"][description.translation_key]["name"]
+        key = re.sub(r"[^a-z0-9]+", "_", english.lower()).strip("_")
+        entries.append(
+            {
+                "entity_id": entity_id(key, ident),
+                "config_entry_id": entry_id,
+                "platform": "lowi_ores",
+                "unique_id": f"{ident}_{description.key}",
+                "disabled_by": None
+                if description.entity_registry_enabled_default
+                else "integration",
+            }
+        )
+    return entries
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,31 +337,41 @@ def write_config(
     name: str = "LoWi3 demo",
     extra_yaml: str = "",
     energy: bool = True,
-    custom_components: tuple[Path, ...] = (),
+    helpers: tuple[Helper, ...] = (),
+    language: str = "en",
 ) -> Login:
     """Create a configuration folder from scratch; return the login it was given.
 
-    `custom_components` are folders copied next to the integration (demo or test helpers).
+    `helpers` are the demo's or the test's own components, written next to the integration.
+    `language` is Home Assistant's, and the demo user's in the frontend (else the browser's
+    would be used).
     """
     if config_dir.exists():
         shutil.rmtree(config_dir)
     storage = config_dir / ".storage"
     storage.mkdir(parents=True)
     (config_dir / "configuration.yaml").write_text(
-        CORE_YAML.format(name=name, config_dir=config_dir) + extra_yaml
+        CORE_YAML.format(name=name, config_dir=config_dir, time_zone=TIME_ZONE, language=language)
+        + extra_yaml
     )
     components = config_dir / "custom_components"
-    for source in (INTEGRATION, *custom_components):
-        shutil.copytree(
-            source, components / source.name, ignore=shutil.ignore_patterns("__pycache__")
-        )
+    shutil.copytree(
+        INTEGRATION, components / INTEGRATION.name, ignore=shutil.ignore_patterns("__pycache__")
+    )
+    for helper in helpers:
+        helper.write(components)
 
     auth, provider, access_token = _auth(username, password)
+    lowi = lowi_entry(ident, lowi_options)
     files: dict[str, dict[str, Any]] = {
         "core.config_entries": _storage(
             "core.config_entries",
-            {"entries": [mqtt_entry(broker_host, broker_port), lowi_entry(ident, lowi_options)]},
+            {"entries": [mqtt_entry(broker_host, broker_port), lowi]},
             minor_version=5,
+        ),
+        # At version 1.1: Home Assistant migrates it, filling in every later field.
+        "core.entity_registry": _storage(
+            "core.entity_registry", {"entities": entity_registry(lowi["entry_id"], ident)}
         ),
         "onboarding": _storage(
             "onboarding",
@@ -308,8 +404,22 @@ def write_config(
         "auth": _storage("auth", auth),
         "auth_provider.homeassistant": _storage("auth_provider.homeassistant", provider),
     }
+    user_data = f"frontend.user_data_{auth['users'][0]['id']}"
+    files[user_data] = _storage(
+        user_data,
+        {
+            "language": {
+                "language": language,
+                "number_format": "language",
+                "time_format": "language",
+                "date_format": "language",
+                "time_zone": "local",
+                "first_weekday": "language",
+            }
+        },
+    )
     if energy:
-        files["energy"] = _storage("energy", energy_preferences(ident), minor_version=3)
+        files["energy"] = _storage("energy", energy_preferences(ident, language), minor_version=3)
     for key, content in files.items():
         (storage / key).write_text(json.dumps(content, indent=2))
     return Login(username, password, access_token)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import Any, Final
 
 from simulator import Simulation, SimulationConfig
@@ -77,15 +77,27 @@ def _floor(moment: datetime, step: timedelta) -> datetime:
     return datetime.fromtimestamp(moment.timestamp() // seconds * seconds, UTC)
 
 
-def backfill(
-    entity_id: Callable[[str], str], seed: int, days: int, now: datetime | None = None
-) -> Backfill:
-    """Simulate the `days` before `now` (to the last 5-minute boundary) into statistics.
+def first_midnight(end: datetime, days: int, zone: tzinfo) -> datetime:
+    """Return the local midnight (in `zone`) that starts the day `days` days before `end`'s."""
+    first_day = end.astimezone(zone).date() - timedelta(days=days)
+    return datetime.combine(first_day, time(0), tzinfo=zone).astimezone(UTC)
 
-    `entity_id` turns a sensor key into its entity id, which is the statistic id.
+
+def backfill(
+    entity_id: Callable[[str], str],
+    seed: int,
+    days: int,
+    zone: tzinfo,
+    now: datetime | None = None,
+) -> Backfill:
+    """Simulate from local midnight `days` days ago to `now` (5-minute boundary) into statistics.
+
+    The history starts at the beginning of a day in `zone` (Home Assistant's time zone), so that
+    its first day is whole in the Energy dashboard. `entity_id` turns a sensor key into its
+    entity id, which is the statistic id.
     """
     end = _floor(now or datetime.now(UTC), FIVE_MINUTES)
-    start = _floor(end - timedelta(days=days), timedelta(hours=1))
+    start = first_midnight(end, days, zone)
     simulation = Simulation(
         SimulationConfig(seed=seed, start=start, interval=SAMPLE.total_seconds(), substep=30)
     )

@@ -63,7 +63,7 @@ class MqttPublisher:
         self._client.loop_start()
         return self.connected.wait(timeout)
 
-    def publish(self, topic: str, payload: str) -> bool:
+    def publish(self, topic: str, payload: str | bytes) -> bool:
         """Publish one message (QoS 0, not retained, as the dongle); False when it was dropped."""
         if not self.connected.is_set():
             return False

@@ -14,6 +14,7 @@ from custom_components.lowi_ores.const import (
     CONF_GAS_UNIT,
     CONF_IDENT,
     CONF_IGNORED_CHANNELS,
+    CONF_POWER_INTERVAL,
     CONF_TARIFF_CODES,
     CONF_TIMEOUT,
     CONF_WATER_UNIT,
@@ -230,10 +231,42 @@ async def test_options(hass: HomeAssistant, init_integration: MockConfigEntry) -
         CONF_GAS_UNIT: "m3",
         CONF_WATER_UNIT: "m3",
         CONF_IGNORED_CHANNELS: ["2", "14"],
+        CONF_POWER_INTERVAL: 30.0,
     }
     with patch("custom_components.lowi_ores.async_setup_entry", return_value=True) as setup:
         result = await hass.config_entries.options.async_configure(result["flow_id"], new_options)
         await hass.async_block_till_done()
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert init_integration.options == new_options | {CONF_TIMEOUT: 90}
+    assert init_integration.options == new_options | {CONF_TIMEOUT: 90, CONF_POWER_INTERVAL: 30}
     assert setup.called
+
+
+@pytest.mark.parametrize("interval", [-10, 1, 9, 10.5, 301, 3600])
+async def test_options_reject_a_bad_power_interval(
+    hass: HomeAssistant, init_integration: MockConfigEntry, interval: float
+) -> None:
+    """Outside 0 and 10-300 s the form comes back with an error on the field, values kept."""
+    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    options = {
+        CONF_TIMEOUT: 120,
+        CONF_CURRENT_SCALE: "auto",
+        CONF_TARIFF_CODES: "1_day_0_night",
+        CONF_GAS_UNIT: "dm3",
+        CONF_WATER_UNIT: "dm3",
+        CONF_POWER_INTERVAL: interval,
+    }
+    result = await hass.config_entries.options.async_configure(result["flow_id"], options)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_POWER_INTERVAL: "invalid_power_interval"}
+    assert result["description_placeholders"] == {"min": "10", "max": "300"}
+    schema = result["data_schema"].schema
+    defaults = {str(key): key.default() for key in schema}
+    assert defaults[CONF_TIMEOUT] == 120
+    assert defaults[CONF_POWER_INTERVAL] == interval
+    assert init_integration.options == {}
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], options | {CONF_POWER_INTERVAL: 10}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert init_integration.options[CONF_POWER_INTERVAL] == 10

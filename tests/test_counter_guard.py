@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from hypothesis import given, settings, strategies as st
 
-from custom_components.lowi_ores.counter_guard import CounterGuard, CounterLimits, Verdict
+from custom_components.lowi_ores.counter_guard import (
+    CounterGuard,
+    CounterLimits,
+    Verdict,
+    is_reset,
+)
 
 # An electricity counter in Wh: at most 60 kW, doubled, plus 100 Wh.
 LIMITS = CounterLimits(max_rate=60_000, margin=100)
@@ -112,6 +119,67 @@ def test_inconsistent_candidates_restart_the_count() -> None:
     assert guard.update(402, 40) is Verdict.REPLACED
 
 
+def test_small_lasting_drop_is_kept_until_passed() -> None:
+    """A drop above 90% is no reset: the accepted value stays until the meter passes it."""
+    guard = confirmed()
+    assert guard.update(999_000, 10) is Verdict.HELD
+    assert guard.update(999_001, 20) is Verdict.HELD
+    assert guard.update(999_002, 30) is Verdict.BEHIND
+    assert guard.value == 1_000_000
+    assert guard.behind_since == 30
+    assert guard.meter_value == 999_002
+    for step in range(4, 100):
+        assert guard.update(999_000 + step, step * 10) is Verdict.BEHIND
+    assert guard.value == 1_000_000
+    assert guard.behind_since == 30
+    # A glitch meanwhile is held as ever and does not end the state.
+    assert guard.update(0, 1000) is Verdict.HELD
+    assert guard.behind_since == 30
+    # The meter passes the kept value: counting again, from there.
+    assert guard.update(1_000_001, 1010) is Verdict.ACCEPTED
+    assert guard.value == 1_000_001
+    assert guard.behind_since is None
+    assert guard.meter_value is None
+
+
+def test_reset_is_below_ninety_percent() -> None:
+    """Exactly 90% is a small drop for the statistics; just below it is a new meter cycle."""
+    assert not is_reset(1000, 900)
+    assert is_reset(1000, 899.999)
+    guard = confirmed(value=1000)
+    for step in range(3):
+        guard.update(900 + step * 0.001, 10 + step)
+    assert guard.value == 1000
+    assert guard.behind_since is not None
+    guard = confirmed(value=1000)
+    for step in range(3):
+        verdict = guard.update(899 + step * 0.001, 10 + step)
+    assert verdict is Verdict.REPLACED
+    assert guard.value == 899.002
+
+
+def test_reset_while_behind() -> None:
+    """A meter that is behind can still be replaced."""
+    guard = confirmed()
+    for step in range(3):
+        guard.update(999_000, 10 + step)
+    assert guard.behind_since is not None
+    for step in range(3):
+        verdict = guard.update(50 + step, 20 + step)
+    assert verdict is Verdict.REPLACED
+    assert guard.value == 52
+    assert guard.behind_since is None
+
+
+def test_confirmed_jump_is_a_new_level() -> None:
+    """An impossible jump that stays is accepted after its confirmations, as before."""
+    guard = confirmed()
+    assert guard.update(9_000_000, 10) is Verdict.HELD
+    assert guard.update(9_000_001, 20) is Verdict.HELD
+    assert guard.update(9_000_002, 30) is Verdict.REPLACED
+    assert guard.value == 9_000_002
+
+
 def test_restore() -> None:
     """The state survives a restart; malformed stored data is ignored."""
     guard = confirmed(time=100)
@@ -126,19 +194,40 @@ def test_restore() -> None:
         assert empty.value is None
 
 
-@settings(max_examples=300, deadline=None)
-@given(
-    st.lists(
-        st.tuples(st.floats(min_value=0, max_value=1e9, allow_nan=False), st.floats(0.1, 3600)),
-        max_size=40,
-    )
+def test_restore_behind() -> None:
+    """A meter behind stays behind over a restart; data stored before that field still loads."""
+    guard = confirmed()
+    for step in range(3):
+        guard.update(999_000, 10 + step)
+    restored = CounterGuard(LIMITS)
+    restored.restore(guard.as_dict())
+    assert (restored.behind_since, restored.meter_value) == (12, 999_000)
+    older = CounterGuard(LIMITS)
+    older.restore({"value": 5.0, "time": 1.0})
+    assert (older.value, older.behind_since, older.meter_value) == (5.0, None, None)
+    for bad in ({"behind_since": "x", "meter_value": 1}, {"behind_since": 1, "meter_value": -1}):
+        broken = CounterGuard(LIMITS)
+        broken.restore({"value": 5.0, "time": 1.0} | bad)
+        assert (broken.value, broken.behind_since) == (5.0, None)
+
+
+# Values near each other, so that drops, confirmations, resets and jumps all happen.
+VALUES = st.one_of(
+    st.floats(min_value=0, max_value=1e9, allow_nan=False),
+    st.sampled_from([0.0, 850.0, 899.0, 900.0, 950.0, 999.0, 1000.0, 1000.5, 1001.0, 1200.0]),
+    st.integers(min_value=0, max_value=5000).map(float),
 )
-def test_accepted_values_never_fall_except_by_confirmed_replacement(
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.tuples(VALUES, st.floats(0, 3600)), max_size=60))
+def test_written_series_never_steps_back_except_at_resets(
     steps: list[tuple[float, float]],
 ) -> None:
-    """Whatever arrives, every accepted step is plausible or a confirmed replacement."""
+    """Whatever arrives, the accepted series only rises, except at resets below 90%."""
     guard = confirmed(value=1000, time=0)
     now = 2.0
+    written = [1000.0]
     for value, delay in steps:
         now += delay
         before, before_time = guard.value, guard.time
@@ -147,8 +236,13 @@ def test_accepted_values_never_fall_except_by_confirmed_replacement(
         assert before_time is not None
         if verdict is Verdict.ACCEPTED:
             assert LIMITS.allows(before, before_time, value, now)
-        elif verdict is Verdict.HELD:
-            assert guard.value == before
-        else:
+        elif verdict is Verdict.REPLACED:
+            assert value > before or is_reset(before, value)
             assert value != 0 or before == 0
-        assert guard.value is not None
+        else:
+            assert guard.value == before
+        if guard.value != written[-1]:
+            assert guard.value is not None
+            written.append(guard.value)
+    for previous, value in pairwise(written):
+        assert value >= previous or value < 0.9 * previous

@@ -5,7 +5,9 @@ These tests run HA's recorder (SQLite in memory) and the energy integration's ow
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime, timedelta
+import random
 
 from freezegun.api import FrozenDateTimeFactory
 import pytest
@@ -15,19 +17,22 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
     do_adhoc_statistics,
 )
 
+from custom_components.lowi_ores.const import CONF_IDENT, CONF_POWER_INTERVAL, DOMAIN
 from demo.hass_config import energy_preferences
 from homeassistant.components.energy import data as energy_data
 from homeassistant.components.energy.validate import async_validate
 from homeassistant.components.recorder import Recorder
 from homeassistant.components.recorder.statistics import statistics_during_period
-from homeassistant.core import HomeAssistant
+from homeassistant.const import EVENT_STATE_CHANGED
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 
-from .conftest import IDENT, TOPIC, make_payload
+from .conftest import BASE_PAYLOAD, IDENT, TOPIC, make_payload
 
 PREFIX = "sensor.lowi3_3494546c709b_"
 START = datetime(2026, 3, 2, 10, 0, tzinfo=dt_util.UTC)
+INDEX_FIELDS = ("CIH", "CIL", "CEH", "CEL", "CG", "CW")
 
 
 @pytest.fixture
@@ -130,3 +135,89 @@ async def test_glitches_never_reach_long_term_statistics(
     assert [round(row["state"], 3) for row in rows] == [1234.607, 1234.657, 1234.707]
     # The first accepted value (minute 2, after its confirmations) to the last (minute 14).
     assert [round(row["sum"], 3) for row in rows] == [0.02, 0.07, 0.12]
+
+
+@pytest.mark.usefixtures("mqtt_mock")
+async def test_power_interval_keeps_index_statistics_identical(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Two dongles get the same 15-minute stream at about 1 message/s: one entry writes every
+    message, the other has power_interval 10. The 5-minute statistics of every index are the same,
+    from a fraction of the state writes."""
+    other = "4c75252e8c51"
+    thinned = MockConfigEntry(
+        domain=DOMAIN,
+        title=f"LoWi3 {other}",
+        unique_id=other,
+        data={CONF_IDENT: other},
+        options={CONF_POWER_INTERVAL: 10},
+    )
+    freezer.move_to(START)
+    await _setup(hass, mock_config_entry)
+    await _setup(hass, thinned)
+    writes: Counter[str] = Counter()
+
+    @callback
+    def _changed(event: Event[EventStateChangedData]) -> None:
+        writes[event.data["entity_id"]] += 1
+
+    hass.bus.async_listen(EVENT_STATE_CHANGED, _changed)
+
+    randomness = random.Random(14)
+    fields = {key: int(value) for key, value in BASE_PAYLOAD.items() if key in INDEX_FIELDS}
+    moment = START + timedelta(seconds=0.3)
+    while moment < START + timedelta(minutes=15):
+        for key in fields:
+            fields[key] += randomness.choice((0, 0, 0, 1))
+        payload = make_payload(
+            PI=str(randomness.randint(0, 4000)),
+            **{key: str(value) for key, value in fields.items()},
+        )
+        freezer.move_to(moment)
+        async_fire_mqtt_message(hass, TOPIC, payload)
+        async_fire_mqtt_message(hass, f"{other}/PUB/CH0", payload)
+        await hass.async_block_till_done()
+        moment += timedelta(seconds=randomness.uniform(0.5, 1.5))
+    freezer.move_to(START + timedelta(minutes=15, seconds=30))
+    await async_wait_recording_done(hass)
+    for period in range(3):
+        do_adhoc_statistics(hass, start=START + timedelta(minutes=5 * period))
+        await async_wait_recording_done(hass)
+
+    keys = [
+        "import_index_day",
+        "import_index_night",
+        "export_index_day",
+        "export_index_night",
+        "import_index_total",
+        "export_index_total",
+        "net_index",
+        "gas_index",
+        "water_index",
+    ]
+    every = {f"{PREFIX}{key}" for key in keys}
+    thin = {f"sensor.lowi3_{other}_{key}" for key in keys}
+    stats = await hass.async_add_executor_job(
+        statistics_during_period,
+        hass,
+        START,
+        START + timedelta(minutes=15),
+        every | thin,
+        "5minute",
+        None,
+        {"state", "sum"},
+    )
+    for key in keys:
+        expected = stats[f"{PREFIX}{key}"]
+        assert len(expected) == 3
+        assert stats[f"sensor.lowi3_{other}_{key}"] == expected, key
+
+    # Power: one mean per 10 s instead of a value per message. Indexes: fewer writes (an index
+    # at Wh resolution moves every few messages, so it gains less).
+    for key in ("power_imported", "net_power"):
+        assert writes[f"sensor.lowi3_{other}_{key}"] <= writes[PREFIX + key] / 10 + 2
+    for key in keys:
+        assert writes[f"sensor.lowi3_{other}_{key}"] < writes[PREFIX + key]

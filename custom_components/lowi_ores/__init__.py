@@ -18,11 +18,11 @@ from homeassistant.helpers.typing import ConfigType
 from .channel_state import CHANNEL_KEYS
 from .channels import channel_identifier
 from .const import CONF_IDENT, DOMAIN
-from .coordinator import LowiConfigEntry, LowiCoordinator, guard_store
+from .coordinator import COUNTER_SOURCES, LowiConfigEntry, LowiCoordinator, guard_store
 from .discovery import async_forget, async_take_over_discovery
 from .entity import device_info
 from .export.action import async_setup_export
-from .repairs import async_clear_current_scale
+from .repairs import async_clear_entry_issues
 from .sensor import SENSOR_KEYS
 
 PLATFORMS: list[Platform] = [Platform.SENSOR, Platform.SWITCH]
@@ -67,7 +67,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: LowiConfigEntry) -> boo
 async def async_remove_entry(hass: HomeAssistant, entry: LowiConfigEntry) -> None:
     """Forget the stored counter state; offer the dongle for discovery again."""
     await guard_store(hass, entry).async_remove()
-    async_clear_current_scale(hass, entry.entry_id)
+    async_clear_entry_issues(hass, entry.entry_id, COUNTER_SOURCES)
     async_forget(hass, entry.data[CONF_IDENT])
 
 

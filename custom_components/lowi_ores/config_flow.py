@@ -33,6 +33,7 @@ from .const import (
     CONF_GAS_UNIT,
     CONF_IDENT,
     CONF_IGNORED_CHANNELS,
+    CONF_POWER_INTERVAL,
     CONF_TARIFF_CODES,
     CONF_TIMEOUT,
     CONF_WATER_UNIT,
@@ -40,14 +41,17 @@ from .const import (
     CURRENT_SCALE_CENTI,
     CURRENT_SCALE_MILLI,
     DEFAULT_GAS_UNIT,
+    DEFAULT_POWER_INTERVAL,
     DEFAULT_TARIFF_CODES,
     DEFAULT_TIMEOUT,
     DEFAULT_WATER_UNIT,
     DOMAIN,
     FIRST_CHANNEL,
     LAST_CHANNEL,
+    MAX_POWER_INTERVAL,
     MAX_TIMEOUT_SECONDS,
     METER_TOPIC_FORMAT,
+    MIN_POWER_INTERVAL,
     MIN_TIMEOUT_SECONDS,
     MODEL,
     SETUP_WAIT_SECONDS,
@@ -244,10 +248,15 @@ class LowiOptionsFlow(OptionsFlowWithReload):
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Show and save the options."""
+        errors: dict[str, str] = {}
         if user_input is not None:
             user_input[CONF_TIMEOUT] = int(user_input[CONF_TIMEOUT])
-            return self.async_create_entry(data=user_input)
-        options = self.config_entry.options
+            interval = user_input.get(CONF_POWER_INTERVAL, DEFAULT_POWER_INTERVAL)
+            if valid_power_interval(interval):
+                user_input[CONF_POWER_INTERVAL] = int(interval)
+                return self.async_create_entry(data=user_input)
+            errors[CONF_POWER_INTERVAL] = "invalid_power_interval"
+        options = dict(self.config_entry.options) | (user_input or {})
         schema = probatio.Schema(
             {
                 probatio.Required(
@@ -278,6 +287,15 @@ class LowiOptionsFlow(OptionsFlowWithReload):
                 probatio.Required(
                     CONF_WATER_UNIT, default=options.get(CONF_WATER_UNIT, DEFAULT_WATER_UNIT)
                 ): _select([VOLUME_UNIT_DM3, VOLUME_UNIT_M3], "volume_unit"),
+                # No bounds in the selector: a value outside them gets the translated error.
+                probatio.Required(
+                    CONF_POWER_INTERVAL,
+                    default=options.get(CONF_POWER_INTERVAL, DEFAULT_POWER_INTERVAL),
+                ): NumberSelector(
+                    NumberSelectorConfig(
+                        step=1, unit_of_measurement="s", mode=NumberSelectorMode.BOX
+                    )
+                ),
                 probatio.Optional(
                     CONF_IGNORED_CHANNELS, default=options.get(CONF_IGNORED_CHANNELS, [])
                 ): SelectSelector(
@@ -292,4 +310,19 @@ class LowiOptionsFlow(OptionsFlowWithReload):
                 ),
             }
         )
-        return self.async_show_form(step_id="init", data_schema=schema)
+        return self.async_show_form(
+            step_id="init",
+            data_schema=schema,
+            errors=errors,
+            description_placeholders={
+                "min": str(MIN_POWER_INTERVAL),
+                "max": str(MAX_POWER_INTERVAL),
+            },
+        )
+
+
+def valid_power_interval(value: float) -> bool:
+    """Return True for 0 (every message) or a whole number of seconds in the allowed range."""
+    return value == 0 or (
+        float(value).is_integer() and MIN_POWER_INTERVAL <= value <= MAX_POWER_INTERVAL
+    )

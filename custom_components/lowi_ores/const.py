@@ -16,6 +16,7 @@ CONF_TARIFF_CODES: Final = "tariff_codes"
 CONF_GAS_UNIT: Final = "gas_unit"
 CONF_WATER_UNIT: Final = "water_unit"
 CONF_IGNORED_CHANNELS: Final = "ignored_channels"
+CONF_POWER_INTERVAL: Final = "power_interval"
 
 # The P1 meter's channel. "PUB/CH" is upper case in every known firmware.
 METER_TOPIC_FORMAT: Final = "{ident}/PUB/CH0"
@@ -32,6 +33,16 @@ RELAY_OFF: Final = "OFF"
 DEFAULT_TIMEOUT: Final = timedelta(seconds=200)
 MIN_TIMEOUT_SECONDS: Final = 30
 MAX_TIMEOUT_SECONDS: Final = 3600
+
+# "Write power at most every N seconds": 0 writes every message; otherwise N in this range.
+DEFAULT_POWER_INTERVAL: Final = 0
+MIN_POWER_INTERVAL: Final = 10
+MAX_POWER_INTERVAL: Final = 300
+# The recorder compiles long-term statistics per 5 minutes, aligned on the clock.
+STATISTICS_PERIOD_SECONDS: Final = 300
+# With a power interval, an index writes every change this close to the end of a statistics
+# period (or the interval, if shorter), so that the period's last value is the meter's.
+INDEX_CLOSING_SECONDS: Final = 30
 
 # How long the manual setup waits for a first valid message on the dongle's topic.
 SETUP_WAIT_SECONDS: Final = 75

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 import logging
 from typing import Any, Final
@@ -43,7 +43,14 @@ from .const import (
 from .counter_guard import CounterGuard, CounterLimits, Verdict
 from .current_scale import CurrentScaleEstimator
 from .parser import Reading, Rejected, parse_payload
-from .repairs import async_clear_current_scale, async_report_current_scale
+from .problem_log import ProblemLog, RejectionLog
+from .repairs import (
+    async_clear_counter_behind,
+    async_clear_current_scale,
+    async_report_counter_behind,
+    async_report_current_scale,
+    async_report_rejections,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -54,6 +61,8 @@ type LowiConfigEntry = ConfigEntry[LowiCoordinator]
 MAX_GRID_POWER_KW: Final = 60.0
 MAX_GAS_FLOW_M3_H: Final = 16.0
 MAX_WATER_FLOW_M3_H: Final = 10.0
+# A counter kept above the meter's value for this long raises a repair issue.
+BEHIND_ISSUE_AFTER: Final = 86400.0
 # A power reading above this is not a home's, whatever the firmware: dropped, not recorded.
 MAX_PLAUSIBLE_POWER_W: Final = MAX_GRID_POWER_KW * 1000 * 2
 
@@ -123,34 +132,9 @@ class MeterData:
         return round(imported - exported, 3)
 
 
-@dataclass(slots=True)
-class RejectionLog:
-    """Counts rejected payloads; logs the first of a series at warning, the rest at debug."""
-
-    total: int = 0
-    reasons: Counter[str] = field(default_factory=Counter)
-    last_reason: str | None = None
-    _in_series: bool = False
-
-    def record(self, topic: str, reason: str) -> None:
-        """Count a rejection and log it without flooding the log."""
-        self.total += 1
-        self.reasons[reason.split(":", 1)[0]] += 1
-        self.last_reason = reason
-        if self._in_series:
-            _LOGGER.debug("Skipped another invalid message on %s: %s", topic, reason)
-            return
-        self._in_series = True
-        _LOGGER.warning(
-            "Skipped an invalid message on %s: %s (further ones are logged at debug level "
-            "until a valid message arrives)",
-            topic,
-            reason,
-        )
-
-    def valid_message(self) -> None:
-        """End the current series of rejections."""
-        self._in_series = False
+def _clock() -> float:
+    """Return the time, in seconds, as the guards and the logs count it."""
+    return dt_util.utcnow().timestamp()
 
 
 def guard_store(hass: HomeAssistant, entry: ConfigEntry) -> Store[dict[str, Any]]:
@@ -189,7 +173,12 @@ class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
             for key, max_rate in (("gas", MAX_GAS_FLOW_M3_H), ("water", MAX_WATER_FLOW_M3_H))
         }
         self.current_estimator = CurrentScaleEstimator()
-        self.rejections = RejectionLog()
+        what = f"LoWi3 {self.ident}"
+        self.rejections = RejectionLog(
+            _LOGGER, _clock, f"invalid messages on {self.topic}", self._rejections_changed
+        )
+        self.held_back_log = ProblemLog(_LOGGER, _clock, f"held-back counter values from {what}")
+        self.implausible_log = ProblemLog(_LOGGER, _clock, f"impossible powers from {what}")
         self.held_back: Counter[str] = Counter()
         self.replacements: Counter[str] = Counter()
         self.connected = True
@@ -199,10 +188,12 @@ class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
         self._store = guard_store(hass, entry)
         self._unsubscribe: CALLBACK_TYPE | None = None
         self._cancel_timeout: CALLBACK_TYPE | None = None
+        # When the last valid message came (or watching started), for the availability timer.
+        self._last_valid = dt_util.utcnow()
         self._unavailable_logged = False
         self._save_pending = False
         self._reported_estimate: str | None = None
-        self._implausible_logged = False
+        self._behind_reported: set[str] = set()
 
     async def async_start(self) -> None:
         """Restore the guards, subscribe, and start watching for silence."""
@@ -210,6 +201,11 @@ class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
             for key, guard in self.guards.items():
                 guard.restore(stored.get("guards", {}).get(key))
             self.channels.restore(stored.get("channels"))
+        # Issues are stored: start from what the restored guards say, and a new hour of messages.
+        async_report_rejections(self.hass, self.config_entry.entry_id, "", None)
+        for key, guard in self.guards.items():
+            async_clear_counter_behind(self.hass, self.config_entry.entry_id, key)
+            self._report_behind(key, guard, _clock())
         # One subscription for all the dongle's channels; CH0 is told apart by its topic.
         self._unsubscribe = await mqtt.async_subscribe(
             self.hass,
@@ -222,7 +218,8 @@ class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
         self.config_entry.async_on_unload(
             mqtt.async_subscribe_connection_status(self.hass, self._async_connection_changed)
         )
-        self._schedule_timeout()
+        self._last_valid = dt_util.utcnow()
+        self._schedule_timeout(self.timeout)
         if self.current_setting == CURRENT_SCALE_AUTO:
             # The user went back to automatic: nothing left to contradict.
             async_clear_current_scale(self.hass, self.config_entry.entry_id)
@@ -297,7 +294,10 @@ class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
         if self._unavailable_logged:
             _LOGGER.info("LoWi3 %s is sending valid messages again", self.ident)
             self._unavailable_logged = False
-        self._schedule_timeout()
+        # The timer is not moved for every message: when it fires it looks at this time.
+        self._last_valid = now
+        if self._cancel_timeout is None:
+            self._schedule_timeout(self.timeout)
         self.async_set_updated_data(
             MeterData(
                 reading=reading,
@@ -332,24 +332,26 @@ class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
             if (getattr(reading, name) or 0) > MAX_PLAUSIBLE_POWER_W
         }
         if not changes:
-            self._implausible_logged = False
+            self.implausible_log.clear()
             return reading
-        (_LOGGER.debug if self._implausible_logged else _LOGGER.warning)(
-            "Ignored an impossible power from LoWi3 %s: %s (further ones are logged at debug "
-            "level until a plausible one arrives)",
-            self.ident,
-            ", ".join(f"{name} {getattr(reading, name)} W" for name in changes),
-        )
-        self._implausible_logged = True
+        for name in changes:
+            self.implausible_log.report(
+                name,
+                "Ignored an impossible power from LoWi3 %s: %s %s W",
+                self.ident,
+                name,
+                getattr(reading, name),
+            )
         return replace(reading, **changes)
 
     def _guard_counters(self, reading: Reading, now: float) -> dict[str, float | None]:
         previous = self.data.counters if self.data else {}
         counters: dict[str, float | None] = {}
+        held = False
         for key, guard in self.guards.items():
             raw = getattr(reading, COUNTER_SOURCES[key])
             if raw is not None:
-                self._offer(key, guard, raw, now)
+                held |= self._offer(key, guard, raw, now)
             divisor = 1000.0 if key in ENERGY_COUNTERS else self.volume_divisors[key]
             reported = raw is not None or previous.get(key) is not None
             counters[key] = (
@@ -357,16 +359,19 @@ class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
             )
         if not self._save_pending and any(g.value is not None for g in self.guards.values()):
             self.async_schedule_save()
+        if not held:
+            self.held_back_log.clear()
         return counters
 
-    def _offer(self, key: str, guard: CounterGuard, raw: float, now: float) -> None:
-        was_holding = guard.holding
-        previous = guard.value
+    def _offer(self, key: str, guard: CounterGuard, raw: float, now: float) -> bool:
+        """Offer a value to a counter's guard and log what it did; True when held back."""
+        previous, was_behind = guard.value, guard.behind_since is not None
         verdict = guard.update(raw, now)
         if verdict is Verdict.HELD:
             self.held_back[key] += 1
-            if not was_holding and previous is not None:
-                _LOGGER.warning(
+            if previous is not None:
+                self.held_back_log.report(
+                    key,
                     "LoWi3 %s: the %s counter went from %s to %s; the value is held back "
                     "until it is confirmed",
                     self.ident,
@@ -384,16 +389,64 @@ class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
                 previous,
                 raw,
             )
+        elif verdict is Verdict.BEHIND and not was_behind:
+            _LOGGER.warning(
+                "LoWi3 %s: the %s counter stays at %s, below the last accepted %s but not low "
+                "enough for a meter reset; %s is kept until the meter passes it again",
+                self.ident,
+                key,
+                raw,
+                previous,
+                previous,
+            )
+        if was_behind and guard.behind_since is None:
+            _LOGGER.info("LoWi3 %s: the %s counter is counting again from %s", self.ident, key, raw)
+        if was_behind or guard.behind_since is not None:
+            self._report_behind(key, guard, now)
+        return verdict is Verdict.HELD
 
     @callback
-    def _schedule_timeout(self) -> None:
-        if self._cancel_timeout:
-            self._cancel_timeout()
-        self._cancel_timeout = async_call_later(self.hass, self.timeout, self._async_timed_out)
+    def _report_behind(self, key: str, guard: CounterGuard, now: float) -> None:
+        """Raise a counter's repair issue once it has been behind for a day; clear it after."""
+        due = guard.behind_since is not None and now - guard.behind_since >= BEHIND_ISSUE_AFTER
+        if due == (key in self._behind_reported):
+            return
+        entry = self.config_entry
+        if not due or guard.value is None or guard.meter_value is None:
+            self._behind_reported.discard(key)
+            async_clear_counter_behind(self.hass, entry.entry_id, key)
+            return
+        self._behind_reported.add(key)
+        divisor = 1000.0 if key in ENERGY_COUNTERS else self.volume_divisors[key]
+        async_report_counter_behind(
+            self.hass,
+            entry.entry_id,
+            entry.title,
+            key,
+            kept=round(guard.value / divisor, 3),
+            meter=round(guard.meter_value / divisor, 3),
+        )
 
     @callback
-    def _async_timed_out(self, _now: datetime) -> None:
+    def _rejections_changed(self, too_many: bool, rejected: int, messages: int) -> None:
+        async_report_rejections(
+            self.hass,
+            self.config_entry.entry_id,
+            self.config_entry.title,
+            (rejected, messages) if too_many else None,
+        )
+
+    @callback
+    def _schedule_timeout(self, delay: timedelta) -> None:
+        self._cancel_timeout = async_call_later(self.hass, delay, self._async_timed_out)
+
+    @callback
+    def _async_timed_out(self, now: datetime) -> None:
+        """Turn unavailable after a silence of the timeout; else wait for the rest of it."""
         self._cancel_timeout = None
+        if (remaining := self._last_valid + self.timeout - now) > timedelta(0):
+            self._schedule_timeout(remaining)
+            return
         self._set_unavailable(f"no valid message for {int(self.timeout.total_seconds())} seconds")
 
     @callback

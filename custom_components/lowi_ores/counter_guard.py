@@ -7,22 +7,36 @@ Pure Python, no Home Assistant import. The rule, for each counter (index) separa
   plus a fixed ``margin`` for rounding and message timing.
 * Anything else (a drop, a fall to zero, an impossible jump) is held back: the counter keeps its
   last accepted value.
-* A new level is accepted as a meter replacement once ``confirmations`` messages in a row agree
-  with each other by the same rule. A fall to zero never replaces a non-zero counter: that is how
-  glitches look.
+* A new level is confirmed once ``confirmations`` messages in a row agree with each other by the
+  same rule. What a confirmed level does depends on where it is:
+
+  - above the accepted value (an impossible jump that stayed): accepted as a new level;
+  - below 90% of the accepted value: a meter reset or replacement, accepted as a new level. That
+    is what Home Assistant's statistics call a new meter cycle;
+  - lower than the accepted value but not below 90% of it: the meter is *behind*. A real meter
+    never runs backwards, and Home Assistant would record the small drop as negative energy, so
+    the accepted value is kept until the meter passes it again;
+  - zero never replaces a non-zero counter: that is how glitches look.
+
 * The first value ever seen needs the same confirmations, so a glitch at start-up cannot become
   the baseline.
+
+So the accepted series only ever rises, except at a reset, which is below 90% of the value
+before it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 import math
-from typing import Any, Final
+from typing import Any, Final, TypeIs
 
 DEFAULT_CONFIRMATIONS: Final = 3
 SAFETY_FACTOR: Final = 2.0
+# Home Assistant's statistics read a fall of a total_increasing sensor below this share of the
+# previous value as a new meter cycle, and a smaller fall as negative energy.
+RESET_RATIO: Final = 0.9
 
 
 class Verdict(StrEnum):
@@ -31,6 +45,8 @@ class Verdict(StrEnum):
     ACCEPTED = "accepted"
     HELD = "held"
     REPLACED = "replaced"
+    # Confirmed lower than the accepted value, but not a reset: the accepted value is kept.
+    BEHIND = "behind"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +64,15 @@ class CounterLimits:
         return value - previous <= self.max_rate * elapsed_hours * SAFETY_FACTOR + self.margin
 
 
+def is_reset(previous: float, value: float) -> bool:
+    """Return True when a fall from previous to value is a new meter cycle for the statistics."""
+    return value < previous * RESET_RATIO
+
+
+def _finite_number(value: Any) -> TypeIs[int | float]:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
 @dataclass(slots=True)
 class CounterGuard:
     """The state of one counter: its last accepted value and a candidate new level."""
@@ -56,7 +81,12 @@ class CounterGuard:
     confirmations: int = DEFAULT_CONFIRMATIONS
     value: float | None = None
     time: float | None = None
-    _candidates: list[tuple[float, float]] = field(default_factory=list)
+    # Since when the meter has been confirmed behind the accepted value, and its last value.
+    behind_since: float | None = None
+    meter_value: float | None = None
+    # The last candidate of a new level and how many agreeing messages led to it.
+    _candidate: tuple[float, float] | None = None
+    _agreeing: int = 0
 
     def update(self, value: float, time: float) -> Verdict:
         """Offer a value received at time (seconds, monotonic within a run or epoch)."""
@@ -67,44 +97,59 @@ class CounterGuard:
         ):
             self._accept(value, time)
             return Verdict.ACCEPTED
-        if self._candidates and self.limits.allows(*self._candidates[-1], value, time):
-            self._candidates.append((value, time))
+        if self._candidate is not None and self.limits.allows(*self._candidate, value, time):
+            self._agreeing += 1
         else:
-            self._candidates = [(value, time)]
-        if len(self._candidates) >= self.confirmations and not (
-            value == 0 and self.value  # zero never replaces a non-zero counter
-        ):
+            self._agreeing = 1
+        self._candidate = (value, time)
+        if self._agreeing < self.confirmations:
+            return Verdict.HELD
+        if self.value is None or value > self.value:
             self._accept(value, time)
             return Verdict.REPLACED
-        return Verdict.HELD
+        if value == 0:  # zero never replaces a non-zero counter
+            return Verdict.HELD
+        if is_reset(self.value, value):
+            self._accept(value, time)
+            return Verdict.REPLACED
+        # A small, lasting drop: keep the accepted value until the meter passes it again.
+        if self.behind_since is None:
+            self.behind_since = time
+        self.meter_value = value
+        return Verdict.BEHIND
 
     def _accept(self, value: float, time: float) -> None:
         self.value = value
         self.time = time
-        self._candidates = []
+        self.behind_since = None
+        self.meter_value = None
+        self._candidate = None
+        self._agreeing = 0
 
     @property
     def holding(self) -> bool:
         """Return True while values are being held back."""
-        return bool(self._candidates)
+        return self._candidate is not None
 
     def as_dict(self) -> dict[str, Any]:
         """Return what must survive a restart."""
-        return {"value": self.value, "time": self.time}
+        return {
+            "value": self.value,
+            "time": self.time,
+            "behind_since": self.behind_since,
+            "meter_value": self.meter_value,
+        }
 
     def restore(self, data: Any) -> None:
-        """Restore from as_dict() output; ignore anything malformed."""
+        """Restore from as_dict() output (older ones included); ignore anything malformed."""
         if not isinstance(data, dict):
             return
         value, time = data.get("value"), data.get("time")
-        if (
-            isinstance(value, (int, float))
-            and isinstance(time, (int, float))
-            and not isinstance(value, bool)
-            and not isinstance(time, bool)
-            and math.isfinite(value)
-            and math.isfinite(time)
-            and value >= 0
-        ):
-            self.value = float(value)
-            self.time = float(time)
+        if not (_finite_number(value) and _finite_number(time) and value >= 0):
+            return
+        self.value = float(value)
+        self.time = float(time)
+        behind_since, meter_value = data.get("behind_since"), data.get("meter_value")
+        if _finite_number(behind_since) and _finite_number(meter_value) and meter_value >= 0:
+            self.behind_since = float(behind_since)
+            self.meter_value = float(meter_value)

@@ -7,6 +7,7 @@ from typing import Any
 
 from homeassistant.components.diagnostics import REDACTED, async_redact_data
 from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
 
 from .const import CONF_IDENT
 from .coordinator import LowiConfigEntry
@@ -15,12 +16,17 @@ from .coordinator import LowiConfigEntry
 TO_REDACT = {CONF_IDENT, "name", "title", "unique_id", "topic"}
 
 
+def _iso(timestamp: float | None) -> str | None:
+    return None if timestamp is None else dt_util.utc_from_timestamp(timestamp).isoformat()
+
+
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: LowiConfigEntry
 ) -> dict[str, Any]:
     """Return diagnostics for a config entry."""
     coordinator = entry.runtime_data
     data = coordinator.data
+    rejected = coordinator.rejections.as_dict()
     diagnostics: dict[str, Any] = {
         "entry": {
             "title": entry.title,
@@ -51,20 +57,21 @@ async def async_get_config_entry_diagnostics(
             key: {
                 "accepted_value_as_sent": guard.value,
                 "holding_back": guard.holding,
+                "meter_behind_since": _iso(guard.behind_since),
+                "meter_value_as_sent": guard.meter_value,
                 "messages_held_back": coordinator.held_back[key],
                 "replacements_accepted": coordinator.replacements[key],
             }
             for key, guard in coordinator.guards.items()
         },
-        "rejected_messages": {
-            "total": coordinator.rejections.total,
-            "by_reason": dict(coordinator.rejections.reasons),
+        "rejected_messages": rejected
+        | {
             # A reason can quote the start of a payload, which may hold the ident.
-            "last_reason": (coordinator.rejections.last_reason or "").replace(
-                coordinator.ident, REDACTED
-            )
+            "last_reason": (rejected["last_reason"] or "").replace(coordinator.ident, REDACTED)
             or None,
         },
+        "held_back_values": coordinator.held_back_log.as_dict(),
+        "impossible_powers": coordinator.implausible_log.as_dict(),
     }
     # Only for a dongle that publishes channels, so that the download of others is unchanged.
     if channels := coordinator.channels.diagnostics():

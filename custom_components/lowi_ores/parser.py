@@ -50,15 +50,6 @@ class Reading:
     relay_on: bool | None = None  # REL
     rssi: float | None = None  # RSSI, dBm
 
-    @property
-    def is_empty(self) -> bool:
-        """Return True when the message carried no measurement at all."""
-        return (
-            all(getattr(self, name) is None for name in _NUMERIC_FIELDS.values())
-            and self.relay_on is None
-            and self.tariff_code is None
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class Rejected:
@@ -191,18 +182,19 @@ def _parse(payload: bytes | bytearray | str) -> Reading | Rejected:
         attribute: _non_negative(field, data.get(field))
         for field, attribute in _NUMERIC_FIELDS.items()
     }
-    reading = Reading(
+    tariff_code = _whole("T", data.get("T"))
+    relay_on = _relay(data.get("REL"))
+    if tariff_code is None and relay_on is None and all(v is None for v in values.values()):
+        return Rejected("no known measurement in the payload")
+    return Reading(
         ident=_text(data.get("ident")),
         channel=_whole("device_CH", data.get("device_CH")),
         name=_text(data.get("CHname")) or _text(data.get("Name")),
-        tariff_code=_whole("T", data.get("T")),
-        relay_on=_relay(data.get("REL")),
+        tariff_code=tariff_code,
+        relay_on=relay_on,
         rssi=_number("RSSI", data.get("RSSI")),
         **values,
     )
-    if reading.is_empty:
-        return Rejected("no known measurement in the payload")
-    return reading
 
 
 def normalize_ident(text: str) -> str | None:

@@ -1,7 +1,8 @@
-"""Repairs: when the readings contradict the current unit the user fixed in the options."""
+"""Repairs: a current unit the readings contradict, many invalid messages, a counter behind."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from homeassistant.components.repairs import RepairsFlow, RepairsFlowResult
@@ -41,6 +42,77 @@ def async_report_current_scale(
 def async_clear_current_scale(hass: HomeAssistant, entry_id: str) -> None:
     """Remove the entry's current-unit issue, if any."""
     ir.async_delete_issue(hass, DOMAIN, current_scale_issue_id(entry_id))
+
+
+def rejections_issue_id(entry_id: str) -> str:
+    """Return the id of an entry's invalid-messages issue."""
+    return f"rejected_messages_{entry_id}"
+
+
+def counter_behind_issue_id(entry_id: str, key: str) -> str:
+    """Return the id of the issue of a counter kept above the meter's value."""
+    return f"counter_behind_{entry_id}_{key}"
+
+
+@callback
+def async_report_rejections(
+    hass: HomeAssistant, entry_id: str, title: str, figures: tuple[int, int] | None
+) -> None:
+    """Raise the issue with (rejected, messages) of the last hour; clear it with None."""
+    if figures is None:
+        ir.async_delete_issue(hass, DOMAIN, rejections_issue_id(entry_id))
+        return
+    rejected, messages = figures
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        rejections_issue_id(entry_id),
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key="rejected_messages",
+        translation_placeholders={
+            "title": title,
+            "rejected": str(rejected),
+            "messages": str(messages),
+        },
+    )
+
+
+def _number(value: float) -> str:
+    """Return a counter as its sensor shows it: up to 3 decimals, no trailing zeros."""
+    return f"{value:.3f}".rstrip("0").rstrip(".")
+
+
+@callback
+def async_report_counter_behind(
+    hass: HomeAssistant, entry_id: str, title: str, key: str, *, kept: float, meter: float
+) -> None:
+    """Raise the issue of a counter whose meter has stayed below the kept value for a day."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        counter_behind_issue_id(entry_id, key),
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        # One text per counter, so that its name is translated too.
+        translation_key=f"counter_behind_{key}",
+        translation_placeholders={"title": title, "kept": _number(kept), "meter": _number(meter)},
+    )
+
+
+@callback
+def async_clear_counter_behind(hass: HomeAssistant, entry_id: str, key: str) -> None:
+    """Remove a counter's issue, if any."""
+    ir.async_delete_issue(hass, DOMAIN, counter_behind_issue_id(entry_id, key))
+
+
+@callback
+def async_clear_entry_issues(hass: HomeAssistant, entry_id: str, keys: Iterable[str]) -> None:
+    """Remove every issue of an entry (keys: its counters)."""
+    async_clear_current_scale(hass, entry_id)
+    async_report_rejections(hass, entry_id, "", None)
+    for key in keys:
+        async_clear_counter_behind(hass, entry_id, key)
 
 
 class CurrentScaleRepairFlow(RepairsFlow):

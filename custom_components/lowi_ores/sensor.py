@@ -41,9 +41,20 @@ from .channel_state import (
     VOLTAGE,
 )
 from .channels import LowiChannel
-from .const import CURRENT_SCALE_CENTI, CURRENT_SCALE_MILLI, DOMAIN, TARIFF_DAY, TARIFF_NIGHT
+from .const import (
+    CONF_POWER_INTERVAL,
+    CURRENT_SCALE_CENTI,
+    CURRENT_SCALE_MILLI,
+    DEFAULT_POWER_INTERVAL,
+    DOMAIN,
+    INDEX_CLOSING_SECONDS,
+    STATISTICS_PERIOD_SECONDS,
+    TARIFF_DAY,
+    TARIFF_NIGHT,
+)
 from .coordinator import LowiConfigEntry, LowiCoordinator, MeterData
 from .entity import LowiChannelEntity, LowiEntity
+from .publishing import ThinnedIndex, TimeWeightedMean
 
 # Push updates: no polling, no parallel limit needed.
 PARALLEL_UPDATES = 0
@@ -332,6 +343,19 @@ async def async_setup_entry(
     entry.async_on_unload(lambda: remove_listener() if pending else None)
 
 
+def publisher(
+    description: SensorEntityDescription, interval: float
+) -> TimeWeightedMean | ThinnedIndex | None:
+    """Return how a sensor thins out its values with a power interval; None: every message."""
+    if interval <= 0:
+        return None
+    if description.state_class is SensorStateClass.MEASUREMENT:
+        return TimeWeightedMean(interval)
+    if description.state_class in (SensorStateClass.TOTAL, SensorStateClass.TOTAL_INCREASING):
+        return ThinnedIndex(interval, STATISTICS_PERIOD_SECONDS, INDEX_CLOSING_SECONDS)
+    return None
+
+
 class LowiSensor(LowiEntity, SensorEntity):
     """A sensor of a LoWi3 dongle."""
 
@@ -340,22 +364,56 @@ class LowiSensor(LowiEntity, SensorEntity):
     def __init__(
         self, coordinator: LowiCoordinator, description: LowiSensorEntityDescription
     ) -> None:
-        """Initialize the sensor."""
+        """Initialize the sensor with the last valid message's value, if any."""
         super().__init__(coordinator, description)
+        self._publisher = publisher(
+            description,
+            coordinator.config_entry.options.get(CONF_POWER_INTERVAL, DEFAULT_POWER_INTERVAL),
+        )
+        if (data := coordinator.data) is not None:
+            self._attr_native_value = self._publish(data)
 
-    @property
+    def _publish(self, data: MeterData) -> StateType | datetime:
+        """Return the value to show for a message: as sent, averaged or thinned out."""
+        value = self.entity_description.value_fn(data)
+        if self._publisher is None or not (value is None or isinstance(value, float | int)):
+            return value
+        return self._publisher.offer(data.received.timestamp(), value)
+
     @override
-    def native_value(self) -> StateType | datetime:
-        """Return the value from the last valid message."""
-        if (data := self.coordinator.data) is None:
-            return None
-        return self.entity_description.value_fn(data)
+    def _shown(self) -> tuple[object, ...]:
+        # The native value is enough: unit and precision do not change between messages.
+        # Availability straight from the coordinator: a sensor has no other reason to be away.
+        return (
+            self.coordinator.last_update_success,
+            self._attr_native_value,
+            self.extra_state_attributes,
+        )
+
+    @callback
+    @override
+    def _handle_coordinator_update(self) -> None:
+        """Take the new message's value, then write it if it changed."""
+        if not self.coordinator.last_update_success:
+            # After a silence the mean starts afresh rather than weigh the gap.
+            if isinstance(self._publisher, TimeWeightedMean):
+                self._publisher.reset()
+        elif (data := self.coordinator.data) is not None:
+            value = self._publish(data)
+            # Setting an _attr_ clears Home Assistant's cached properties: only on a change.
+            if value != self._attr_native_value:
+                self._attr_native_value = value
+        super()._handle_coordinator_update()
 
 
 class LowiChannelSensor(LowiChannelEntity, SensorEntity):
     """A sensor of one of a dongle's channels."""
 
     entity_description: LowiChannelSensorEntityDescription
+
+    @override
+    def _shown(self) -> tuple[object, ...]:
+        return (self.coordinator.last_update_success, self.native_value)
 
     @property
     @override

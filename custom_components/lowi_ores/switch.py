@@ -61,6 +61,7 @@ class LowiRelaySwitch(LowiChannelEntity, SwitchEntity):
     @callback
     @override
     def _handle_coordinator_update(self) -> None:
+        """Drop the requested state: the plug's report, or its silence, decides again."""
         self._requested = None
         super()._handle_coordinator_update()
 
@@ -72,7 +73,8 @@ class LowiRelaySwitch(LowiChannelEntity, SwitchEntity):
             RELAY_ON if on else RELAY_OFF,
         )
         self._requested = on
-        self.async_write_ha_state()
+        # Through the base class, which remembers what it wrote: the next report compares to it.
+        super()._handle_coordinator_update()
 
     @override
     async def async_turn_on(self, **kwargs: Any) -> None:

@@ -13,10 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from demo.hass_config import IDENT, entity_id, write_config
+from demo.hass_config import IDENT, Helper, entity_id, write_config
 from demo.processes import HomeAssistant, Mosquitto, free_port, mosquitto_binary
 
-HELPER = Path(__file__).parent / "e2e_stats"
+# Statistics on demand (tests/e2e/stats_helper.py), an integration only in the test's folder.
+HELPER = Helper(
+    domain="e2e_stats",
+    name="End-to-end test helper: compile and read statistics on demand",
+    source=Path(__file__).parent / "stats_helper.py",
+    dependencies=("recorder",),
+)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -87,7 +93,7 @@ def home_assistant(
         lowi_options={"availability_timeout": 60},
         extra_yaml="\ne2e_stats:\n",
         energy=False,
-        custom_components=(HELPER,),
+        helpers=(HELPER,),
     )
     hass = HomeAssistant(
         config_dir,

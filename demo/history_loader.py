@@ -3,6 +3,8 @@
 ``python -m demo`` writes ``lowi_demo_history.json`` (see demo/history.py) into the configuration
 folder. At start-up this component hands its rows to the recorder, hourly and 5-minute ones,
 before the recorder compiles anything of its own, then renames the file so that it is loaded once.
+It becomes the integration ``lowi_demo_history`` in the demo's configuration folder only, as a
+"system" integration that "Add integration" never lists (demo.hass_config.Helper).
 """
 
 from __future__ import annotations

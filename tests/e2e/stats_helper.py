@@ -1,5 +1,8 @@
 """Test helper loaded into the Home Assistant that the end-to-end test starts; never shipped.
 
+tests/e2e/conftest.py writes it, with a manifest, as the integration ``e2e_stats`` into the
+test's configuration folder (demo.hass_config.Helper): the repository holds no second manifest.
+
 Home Assistant compiles long-term statistics every 5 minutes, too slowly for a test. This
 component offers two actions:
 

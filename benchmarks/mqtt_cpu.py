@@ -1,0 +1,595 @@
+"""CPU and recorder cost of one LoWi3 message in a real Home Assistant, against the alternatives.
+
+Run with ``scripts/benchmark --mqtt`` (see ``--help``). A real Mosquitto and a real Home Assistant
+(the end-to-end test's helpers), SQLite recorder, one Home Assistant process per setup, the same
+message stream and the same 15 sensors in each:
+
+- floor: a throw-away integration doing one ``json.loads`` and 15 ``hass.states.async_set``
+  per message, the least any integration can cost;
+- yaml: the 15 MQTT sensors with ``value_json`` templates that LoWi3 owners write (YAML below);
+- lowi_ores: this integration with its default options;
+- intervals: three LoWi3 entries in one Home Assistant, ``power_interval`` 0, 10 and 60, each
+  fed the same stream at one message per second (recorder rows per message).
+
+CPU is the Home Assistant process's utime + stime (``/proc/<pid>/stat``) during the stream and
+a short tail, minus its idle rate measured just before, per message. Recorder rows are the rows
+of the ``states`` table written from the start of the stream. A benchmark, not a test: nothing
+is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+import json
+import os
+from pathlib import Path
+import sqlite3
+import tempfile
+import time
+from typing import Any, Final
+
+from paho.mqtt import client as mqtt_client
+
+from demo.hass_config import lowi_entry, write_config
+from demo.processes import HomeAssistant, Mosquitto, free_port
+from simulator import Simulation, SimulationConfig
+
+IDENT: Final = "3494546c709b"
+TOPIC: Final = f"{IDENT}/PUB/CH0"
+TICKS: Final = os.sysconf("SC_CLK_TCK")
+
+# The 15 sensors every setup shows: (lowi_ores key, YAML name, unit, device class, state class,
+# value template). The floor integration and the YAML compute the same values as lowi_ores.
+SENSORS: Final[tuple[tuple[str, str, str | None, str | None, str | None, str], ...]] = (
+    ("import_power", "Power imported", "W", "power", "measurement", "value_json.PI | float"),
+    ("export_power", "Power exported", "W", "power", "measurement", "value_json.PE | float"),
+    (
+        "net_power",
+        "Net power",
+        "W",
+        "power",
+        "measurement",
+        "value_json.PI | float - value_json.PE | float",
+    ),
+    (
+        "import_index_day",
+        "Import index day",
+        "kWh",
+        "energy",
+        "total_increasing",
+        "(value_json.CIH | float / 1000) | round(3)",
+    ),
+    (
+        "import_index_night",
+        "Import index night",
+        "kWh",
+        "energy",
+        "total_increasing",
+        "(value_json.CIL | float / 1000) | round(3)",
+    ),
+    (
+        "export_index_day",
+        "Export index day",
+        "kWh",
+        "energy",
+        "total_increasing",
+        "(value_json.CEH | float / 1000) | round(3)",
+    ),
+    (
+        "export_index_night",
+        "Export index night",
+        "kWh",
+        "energy",
+        "total_increasing",
+        "(value_json.CEL | float / 1000) | round(3)",
+    ),
+    (
+        "import_index_total",
+        "Import index total",
+        "kWh",
+        "energy",
+        "total_increasing",
+        "((value_json.CIH | float + value_json.CIL | float) / 1000) | round(3)",
+    ),
+    (
+        "export_index_total",
+        "Export index total",
+        "kWh",
+        "energy",
+        "total_increasing",
+        "((value_json.CEH | float + value_json.CEL | float) / 1000) | round(3)",
+    ),
+    (
+        "net_index",
+        "Net index",
+        "kWh",
+        "energy",
+        "total",
+        "((value_json.CIH | float + value_json.CIL | float - value_json.CEH | float"
+        " - value_json.CEL | float) / 1000) | round(3)",
+    ),
+    (
+        "gas_index",
+        "Gas index",
+        "m³",
+        "gas",
+        "total_increasing",
+        "(value_json.CG | float / 1000) | round(3)",
+    ),
+    (
+        "water_index",
+        "Water index",
+        "m³",
+        "water",
+        "total_increasing",
+        "(value_json.CW | float / 1000) | round(3)",
+    ),
+    ("voltage", "Voltage", "V", "voltage", "measurement", "value_json.U | float"),
+    (
+        "current",
+        "Current",
+        "A",
+        "current",
+        "measurement",
+        "(value_json.I | float / 1000) | round(3)",
+    ),
+    ("tariff", "Tariff", None, None, None, "'day' if value_json.T | string == '1' else 'night'"),
+)
+
+
+def yaml_sensors(topic: str = TOPIC) -> str:
+    """Return the MQTT sensors of the YAML setup (also the README's "Migrating from YAML")."""
+    lines = ["mqtt:", "  sensor:"]
+    for key, name, unit, device_class, state_class, template in SENSORS:
+        lines += [
+            f'    - name: "LoWi3 {name}"',
+            f'      unique_id: "lowi3_yaml_{key}"',
+            f'      state_topic: "{topic}"',
+            f'      value_template: "{{{{ {template} }}}}"',
+        ]
+        if unit:
+            lines.append(f'      unit_of_measurement: "{unit}"')
+        if device_class:
+            lines.append(f"      device_class: {device_class}")
+        if state_class:
+            lines.append(f"      state_class: {state_class}")
+    return "\n".join(lines) + "\n"
+
+
+# The helper loaded into every benchmarked Home Assistant: the floor integration (when its YAML
+# key has a topic), an action choosing which lowi_ores sensors are enabled, and cProfile on the
+# event loop's thread.
+HELPER: Final = '''
+"""Benchmark helper, written by benchmarks/mqtt_cpu.py into a temporary folder; never shipped."""
+import cProfile
+import json
+import pstats
+
+from homeassistant.components import mqtt
+from homeassistant.helpers import entity_registry as er
+
+DOMAIN = "lowi_bench"
+SENSORS = {sensors!r}
+
+
+async def async_setup(hass, config):
+    conf = config.get(DOMAIN) or {{}}
+    if topic := conf.get("floor_topic"):
+        await mqtt.async_wait_for_mqtt_client(hass)
+        set_state = hass.states.async_set
+        units = {{key: unit for key, unit in SENSORS}}
+
+        def received(msg):
+            data = json.loads(msg.payload)
+            pi, pe = float(data["PI"]), float(data["PE"])
+            cih, cil = float(data["CIH"]), float(data["CIL"])
+            ceh, cel = float(data["CEH"]), float(data["CEL"])
+            values = {{
+                "import_power": pi,
+                "export_power": pe,
+                "net_power": pi - pe,
+                "import_index_day": round(cih / 1000, 3),
+                "import_index_night": round(cil / 1000, 3),
+                "export_index_day": round(ceh / 1000, 3),
+                "export_index_night": round(cel / 1000, 3),
+                "import_index_total": round((cih + cil) / 1000, 3),
+                "export_index_total": round((ceh + cel) / 1000, 3),
+                "net_index": round((cih + cil - ceh - cel) / 1000, 3),
+                "gas_index": round(float(data["CG"]) / 1000, 3),
+                "water_index": round(float(data["CW"]) / 1000, 3),
+                "voltage": float(data["U"]),
+                "current": round(float(data["I"]) / 1000, 3),
+                "tariff": "day" if str(data["T"]) == "1" else "night",
+            }}
+            for key, value in values.items():
+                unit = units[key]
+                set_state(
+                    f"sensor.floor_{{key}}",
+                    str(value),
+                    {{"unit_of_measurement": unit}} if unit else {{}},
+                )
+
+        await mqtt.async_subscribe(hass, topic, received, encoding=None)
+
+    async def enable(call):
+        registry = er.async_get(hass)
+        wanted = {{key for key, _ in SENSORS}}
+        for entry in list(registry.entities.values()):
+            if entry.platform != "lowi_ores":
+                continue
+            key = next(
+                (k for k in sorted(wanted, key=len, reverse=True)
+                 if entry.unique_id.endswith("_" + k)),
+                None,
+            )
+            disabled = None if key else er.RegistryEntryDisabler.USER
+            if entry.disabled_by != disabled:
+                # Home Assistant reloads the entry 30 s later (its own registry listener).
+                registry.async_update_entity(entry.entity_id, disabled_by=disabled)
+
+    profiler = {{}}
+
+    async def profile_start(call):
+        profiler["p"] = cProfile.Profile()
+        profiler["p"].enable()
+
+    async def profile_stop(call):
+        profile = profiler.pop("p")
+        profile.disable()
+        with open(call.data["path"], "w") as out:
+            pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(40)
+            pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(60)
+
+    hass.services.async_register(DOMAIN, "enable", enable)
+    hass.services.async_register(DOMAIN, "profile_start", profile_start)
+    hass.services.async_register(DOMAIN, "profile_stop", profile_stop)
+    return True
+'''
+
+
+def write_helper(folder: Path) -> Path:
+    """Write the helper integration; return its folder."""
+    helper = folder / "lowi_bench"
+    helper.mkdir(parents=True, exist_ok=True)
+    sensors = [(key, unit) for key, _, unit, *_ in SENSORS]
+    (helper / "__init__.py").write_text(HELPER.format(sensors=sensors))
+    (helper / "manifest.json").write_text(
+        json.dumps(
+            {
+                "domain": "lowi_bench",
+                "name": "LoWi3 benchmark helper",
+                "version": "0.0.0",
+                "documentation": "https://example.invalid",
+                "codeowners": [],
+                "dependencies": ["mqtt"],
+                "requirements": [],
+                "iot_class": "local_push",
+            }
+        )
+    )
+    return helper
+
+
+def stream(count: int, ident: str = IDENT) -> list[bytes]:
+    """Return `count` simulated CH0 payloads, one second of meter time apart."""
+    simulation = Simulation(
+        SimulationConfig(
+            seed=7, start=datetime(2026, 6, 22, 9, 0, tzinfo=UTC), interval=1.0, ident=ident
+        )
+    )
+    payloads: list[bytes] = []
+    while len(payloads) < count:
+        if (message := simulation.step()) is not None:
+            payloads.append(message.payload.encode())
+    return payloads
+
+
+def cpu_seconds(pid: int) -> float:
+    """Return a process's user + system CPU time, seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def rss_mib(pid: int) -> float:
+    """Return a process's resident memory, MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def load_average() -> str:
+    """Return the machine's 1-minute load average."""
+    return Path("/proc/loadavg").read_text().split()[0]
+
+
+class Publisher:
+    """A paho client on the broker, publishing at a steady rate."""
+
+    def __init__(self, port: int) -> None:
+        """Connect."""
+        self.client = mqtt_client.Client(mqtt_client.CallbackAPIVersion.VERSION2)
+        self.client.connect("127.0.0.1", port, keepalive=60)
+        self.client.loop_start()
+
+    def send(self, topics: list[str], payloads: list[bytes], rate: float) -> float:
+        """Publish every payload on every topic, `rate` payloads a second; return the start time."""
+        start = time.monotonic()
+        for number, payload in enumerate(payloads):
+            for topic in topics:
+                self.client.publish(topic, payload, qos=0)
+            delay = start + (number + 1) / rate - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+        return start
+
+    def close(self) -> None:
+        """Disconnect."""
+        self.client.loop_stop()
+        self.client.disconnect()
+
+
+@dataclass(slots=True)
+class Result:
+    """What one setup cost."""
+
+    name: str
+    messages: int
+    cpu_ms: float
+    rows: dict[str, float]
+    load: str
+    entities: dict[str, int]
+
+
+@contextmanager
+def home_assistant(
+    workdir: Path,
+    broker: Mosquitto,
+    *,
+    yaml: str = "",
+    lowi: list[tuple[str, dict[str, Any]]] | None = None,
+    floor: bool = False,
+) -> Iterator[HomeAssistant]:
+    """Start a Home Assistant with the helper and the given setup; stop it afterwards."""
+    config_dir = workdir / "config"
+    port = free_port()
+    helper_yaml = f"\nlowi_bench:\n  floor_topic: {TOPIC}\n" if floor else "\nlowi_bench:\n"
+    login = write_config(
+        config_dir,
+        broker_host="127.0.0.1",
+        broker_port=broker.port,
+        http_port=port,
+        name="LoWi3 benchmark",
+        extra_yaml=helper_yaml + yaml,
+        energy=False,
+        custom_components=(write_helper(workdir / "helper"),),
+    )
+    entries_file = config_dir / ".storage" / "core.config_entries"
+    entries = json.loads(entries_file.read_text())
+    kept = [e for e in entries["data"]["entries"] if e["domain"] != "lowi_ores"]
+    kept += [lowi_entry(ident, options) for ident, options in lowi or []]
+    entries["data"]["entries"] = kept
+    entries_file.write_text(json.dumps(entries))
+    # Quieter than the demo: the benchmark measures the work, not the logging.
+    config_yaml = config_dir / "configuration.yaml"
+    config_yaml.write_text(
+        config_yaml.read_text().replace(
+            "custom_components.lowi_ores: info", "homeassistant: warning"
+        )
+    )
+    hass = HomeAssistant(
+        config_dir,
+        port,
+        login.access_token,
+        log_path=workdir / "home-assistant.log",
+        extra_path=os.environ.get("LOWI_ORES_HASS_EXTRA") or None,
+    )
+    try:
+        hass.start(timeout=180)
+        if lowi:
+            hass.call("POST", "/api/services/lowi_bench/enable", {}, timeout=60)
+            time.sleep(40)  # the reload that follows a change of enabled entities
+        yield hass
+    finally:
+        hass.stop(timeout=30)
+
+
+def settle(hass: HomeAssistant, seconds: float) -> float:
+    """Wait, then measure the idle CPU rate over `seconds`; return CPU seconds per second."""
+    assert hass.pid is not None
+    time.sleep(seconds)
+    before, start = cpu_seconds(hass.pid), time.monotonic()
+    time.sleep(seconds)
+    return (cpu_seconds(hass.pid) - before) / (time.monotonic() - start)
+
+
+def state_rows(db: Path, since: float, prefixes: dict[str, str]) -> dict[str, dict[str, int]]:
+    """Return the state rows written since a wall-clock time, by entity id prefix and entity."""
+    with sqlite3.connect(db) as connection:
+        rows = connection.execute(
+            "SELECT m.entity_id, COUNT(*) FROM states s JOIN states_meta m "
+            "ON s.metadata_id = m.metadata_id WHERE s.last_updated_ts >= ? GROUP BY m.entity_id",
+            (since,),
+        ).fetchall()
+    counts: dict[str, dict[str, int]] = {name: {} for name in prefixes}
+    for entity_id, count in rows:
+        for name, prefix in prefixes.items():
+            if entity_id.startswith(prefix):
+                counts[name][entity_id.removeprefix(prefix)] = count
+    return counts
+
+
+def measure(
+    name: str,
+    workdir: Path,
+    broker: Mosquitto,
+    payloads: list[bytes],
+    rate: float,
+    *,
+    topics: dict[str, str] | None = None,
+    profile: bool = False,
+    idle_seconds: float = 10.0,
+    **setup: Any,
+) -> Result:
+    """Run one setup: idle rate, the stream, the tail; return CPU per message and rows."""
+    topics = topics or {name: TOPIC}
+    prefixes = {
+        key: "sensor.floor_" if setup.get("floor") else "sensor.lowi3_" + topic.split("/")[0]
+        for key, topic in topics.items()
+    }
+    if setup.get("yaml"):
+        prefixes = {name: "sensor.lowi3_"}
+    with home_assistant(workdir / name, broker, **setup) as hass:
+        assert hass.pid is not None
+        # The sensors exist and the lowi_ores counter guards know the meter before measuring.
+        publisher = Publisher(broker.port)
+        try:
+            publisher.send(list(topics.values()), payloads[:5], 5)
+            time.sleep(3)
+            idle = settle(hass, idle_seconds)
+            if profile:
+                hass.call("POST", "/api/services/lowi_bench/profile_start", {})
+            since = time.time()
+            cpu_before = cpu_seconds(hass.pid)
+            start = publisher.send(list(topics.values()), payloads[5:], rate)
+            time.sleep(5)
+            elapsed = time.monotonic() - start
+            used = cpu_seconds(hass.pid) - cpu_before - idle * elapsed
+            if profile:
+                path = workdir / f"profile-{name}.txt"
+                hass.call("POST", "/api/services/lowi_bench/profile_stop", {"path": str(path)})
+                print(f"cProfile of {name}'s stream (event loop thread):\n{path.read_text()}")
+        finally:
+            publisher.close()
+        time.sleep(3)  # the recorder commits every second
+        load = load_average()
+    messages = len(payloads) - 5
+    rows = state_rows(hass.config_dir / "home-assistant_v2.db", since, prefixes)
+    return Result(
+        name,
+        messages,
+        used / (messages * len(topics)) * 1000,
+        {key: sum(counts.values()) / messages for key, counts in rows.items()},
+        load,
+        next(iter(rows.values())),
+    )
+
+
+def memory(workdir: Path, broker: Mosquitto, count: int, rate: float, every: float) -> None:
+    """Feed lowi_ores `count` messages at `rate`; print the resident memory every `every` s."""
+    payloads = stream(count)
+    with home_assistant(workdir / "memory", broker, lowi=[(IDENT, {})]) as hass:
+        assert hass.pid is not None
+        publisher = Publisher(broker.port)
+        try:
+            start = time.monotonic()
+            print("seconds  messages  rss_mib  cpu_s  load")
+            sent = 0
+            batch = max(1, int(rate * every))
+            while sent < count:
+                chunk = payloads[sent : sent + batch]
+                publisher.send([TOPIC], chunk, rate)
+                sent += len(chunk)
+                print(
+                    f"{time.monotonic() - start:7.0f}  {sent:8d}  {rss_mib(hass.pid):7.1f}  "
+                    f"{cpu_seconds(hass.pid):5.0f}  {load_average()}",
+                    flush=True,
+                )
+        finally:
+            publisher.close()
+
+
+def main() -> None:
+    """Run the benchmark and print a table."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--messages", type=int, default=3000, help="messages for a, b, c")
+    parser.add_argument("--rate", type=float, default=100.0, help="messages per second for a, b, c")
+    parser.add_argument(
+        "--interval-messages", type=int, default=300, help="messages at 1/s for the intervals"
+    )
+    parser.add_argument("--only", nargs="*", default=None, help="floor yaml lowi_ores intervals")
+    parser.add_argument("--profile", action="store_true", help="cProfile lowi_ores's run")
+    parser.add_argument("--memory", type=int, default=0, help="only a memory run of N messages")
+    parser.add_argument("--memory-rate", type=float, default=10.0)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="lowi-bench-") as folder:
+        workdir = Path(folder)
+        broker = Mosquitto(workdir / "mosquitto")
+        broker.start()
+        try:
+            if args.memory:
+                memory(workdir, broker, args.memory, args.memory_rate, 60)
+                return
+            run(workdir, broker, args)
+        finally:
+            broker.stop()
+
+
+def run(workdir: Path, broker: Mosquitto, args: argparse.Namespace) -> None:
+    """Measure every setup asked for and print the table."""
+    payloads = stream(args.messages + 5)
+    wanted = set(args.only or ("floor", "yaml", "lowi_ores", "intervals"))
+    print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, load {load_average()}")
+    results: list[Result] = []
+    runs: list[tuple[str, Callable[[], Result]]] = [
+        ("floor", lambda: measure("floor", workdir, broker, payloads, args.rate, floor=True)),
+        (
+            "yaml",
+            lambda: measure("yaml", workdir, broker, payloads, args.rate, yaml=yaml_sensors()),
+        ),
+        (
+            "lowi_ores",
+            lambda: measure(
+                "lowi_ores",
+                workdir,
+                broker,
+                payloads,
+                args.rate,
+                lowi=[(IDENT, {})],
+                profile=args.profile,
+            ),
+        ),
+    ]
+    for name, function in runs:
+        if name in wanted:
+            results.append(function())
+            print(f"  {name}: done", flush=True)
+    floor = next((r.cpu_ms for r in results if r.name == "floor"), None)
+    yaml = next((r.cpu_ms for r in results if r.name == "yaml"), None)
+    print(f"\n{args.messages} messages at {args.rate:g}/s; HA CPU per message above idle")
+    print("setup        ms/msg  x floor  x yaml  rows/msg  load")
+    for result in results:
+        ratio_floor = f"{result.cpu_ms / floor:7.2f}" if floor else "      -"
+        ratio_yaml = f"{result.cpu_ms / yaml:6.2f}" if yaml else "     -"
+        rows = sum(result.rows.values())
+        print(
+            f"{result.name:<11} {result.cpu_ms:7.3f}  {ratio_floor}  {ratio_yaml}  {rows:8.2f}  "
+            f"{result.load}"
+        )
+    for result in results:
+        print(f"  {result.name}: {len(result.entities)} sensors written, rows: {result.entities}")
+    if "intervals" in wanted:
+        intervals = (0, 10, 60)
+        idents = {f"interval_{n}": f"lowi{n:03d}" for n in intervals}
+        result = measure(
+            "intervals",
+            workdir,
+            broker,
+            stream(args.interval_messages + 5),
+            1.0,
+            topics={name: f"{ident}/PUB/CH0" for name, ident in idents.items()},
+            lowi=[(idents[f"interval_{n}"], {"power_interval": n}) for n in intervals],
+        )
+        every = result.rows["interval_0"]
+        print(f"\n{args.interval_messages} messages at 1/s; recorder state rows per message")
+        for name, rows in result.rows.items():
+            print(f"{name:<12} {rows:6.2f}  x every message {rows / every if every else 0:5.2f}")
+
+
+if __name__ == "__main__":
+    main()

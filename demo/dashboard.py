@@ -1,0 +1,89 @@
+"""The demo's texts in the language chosen with ``--language``: dashboard titles, tariff names.
+
+demo/config/dashboards/lowi3.yaml is written in English; for French, Dutch or German its titles,
+headings and card names are replaced by the ones below (the words the integration's own
+translations use), and the Energy dashboard's two grid sources are named in the same language.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+import shutil
+from typing import Any, Final
+
+import yaml
+
+LANGUAGES: Final = ("en", "fr", "nl", "de")
+TRANSLATED_KEYS: Final = frozenset({"title", "heading", "name"})
+
+# English text -> (French, Dutch, German).
+TEXTS: Final[dict[str, tuple[str, str, str]]] = {
+    "LoWi3": ("LoWi3", "LoWi3", "LoWi3"),
+    "Power right now": ("Puissance en ce moment", "Vermogen nu", "Leistung jetzt"),
+    "Imported": ("Prélevée", "Afname", "Bezug"),
+    "Exported": ("Injectée", "Injectie", "Einspeisung"),
+    "Net (negative while exporting)": (
+        "Nette (négative quand vous injectez)",
+        "Netto (negatief bij injectie)",
+        "Netto (negativ bei Einspeisung)",
+    ),
+    "Net": ("Nette", "Netto", "Netto"),
+    "Tariff": ("Tarif", "Tarief", "Tarif"),
+    "Meter indexes": ("Index du compteur", "Meterstanden", "Zählerstände"),
+    "Import, day": ("Prélèvement, jour", "Afname, dag", "Bezug, Tag"),
+    "Import, night": ("Prélèvement, nuit", "Afname, nacht", "Bezug, Nacht"),
+    "Export, day": ("Injection, jour", "Injectie, dag", "Einspeisung, Tag"),
+    "Export, night": ("Injection, nuit", "Injectie, nacht", "Einspeisung, Nacht"),
+    "Import, total": ("Prélèvement, total", "Afname, totaal", "Bezug, gesamt"),
+    "Export, total": ("Injection, total", "Injectie, totaal", "Einspeisung, gesamt"),
+    "Net index": ("Index net", "Meterstand netto", "Zählerstand netto"),
+    "Gas": ("Gaz", "Gas", "Gas"),
+    "Water": ("Eau", "Water", "Wasser"),
+    "Recent history": ("Historique récent", "Recente geschiedenis", "Letzter Verlauf"),
+    "Power, last 6 hours": (
+        "Puissance, 6 dernières heures",
+        "Vermogen, laatste 6 uur",
+        "Leistung, letzte 6 Stunden",
+    ),
+    "Daily import and export": (
+        "Prélèvement et injection par jour",
+        "Afname en injectie per dag",
+        "Bezug und Einspeisung pro Tag",
+    ),
+    "Day tariff": ("Tarif jour", "Dagtarief", "Tagtarif"),
+    "Night tariff": ("Tarif nuit", "Nachttarief", "Nachttarif"),
+}
+
+
+def text(english: str, language: str) -> str:
+    """Return one of the demo's texts in `language`; KeyError when it has no translation."""
+    if language == "en":
+        return english
+    return TEXTS[english][LANGUAGES.index(language) - 1]
+
+
+def translate(node: Any, language: str) -> Any:
+    """Return a dashboard's configuration with its titles, headings and names translated."""
+    if isinstance(node, dict):
+        return {
+            key: text(value, language)
+            if key in TRANSLATED_KEYS and isinstance(value, str)
+            else translate(value, language)
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [translate(item, language) for item in node]
+    return node
+
+
+def write_dashboard(source: Path, target: Path, language: str) -> None:
+    """Copy a YAML dashboard, translated into `language` (English: as it is, comments included)."""
+    if language == "en":
+        shutil.copyfile(source, target)
+        return
+    config = translate(yaml.safe_load(source.read_text(encoding="utf-8")), language)
+    target.write_text(
+        f"# {source.name}, translated by demo/dashboard.py ({language}).\n"
+        + yaml.safe_dump(config, allow_unicode=True, sort_keys=False),
+        encoding="utf-8",
+    )
