@@ -466,3 +466,20 @@ async def test_simulator_channels_end_to_end(
     shown = {entity: float(hass.states.get(entity).state) for entity in expected}  # type: ignore[union-attr]
     assert shown == pytest.approx(expected)
     assert expected["sensor.solar_panels_power"] > 0
+
+
+async def test_power_interval_applies_to_channels(
+    hass: HomeAssistant,
+    dongle: Dongle,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """With "Write power at most every 30 s", a channel's power shows its 30-second mean."""
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(mock_config_entry, options={"power_interval": 30})
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    shown = []
+    for power in ("1000", "2000", "3000", "0"):
+        await send_channel(dongle, 1, channel_payload(P=power))
+        shown.append(hass.states.get("sensor.warmtepomp_power").state)  # type: ignore[union-attr]
+    assert shown == ["1000.0", "1000.0", "1000.0", "2000.0"]

@@ -93,6 +93,7 @@ ATTR_END: Final = "end"
 ATTR_RESOLUTION: Final = "resolution"
 ATTR_FORMAT: Final = "format"
 ATTR_PATH: Final = "path"
+ATTR_CHANNELS: Final = "channels"
 # Under the configuration directory, which Home Assistant never serves (unlike www/).
 EXPORT_FOLDER: Final = (DOMAIN, "exports")
 EXPORT_URL: Final = "/api/lowi_ores/exports/{token}"

@@ -407,16 +407,47 @@ class LowiSensor(LowiEntity, SensorEntity):
 
 
 class LowiChannelSensor(LowiChannelEntity, SensorEntity):
-    """A sensor of one of a dongle's channels."""
+    """A sensor of one of a dongle's channels, written as the dongle's own sensors are."""
 
     entity_description: LowiChannelSensorEntityDescription
 
+    def __init__(
+        self, channel: LowiChannel, description: LowiChannelSensorEntityDescription
+    ) -> None:
+        """Initialize the sensor with the channel's last valid message's value, if any."""
+        super().__init__(channel, description)
+        self._publisher = publisher(
+            description,
+            channel.dongle.config_entry.options.get(CONF_POWER_INTERVAL, DEFAULT_POWER_INTERVAL),
+        )
+        if channel.state.last_reading is not None:
+            self._attr_native_value = self._publish()
+
+    def _publish(self) -> StateType:
+        """Return the value to show for a message: as sent, averaged or thinned out."""
+        value = self.entity_description.value_fn(self.coordinator)
+        received = self.coordinator.state.last_received
+        if (
+            self._publisher is None
+            or received is None
+            or not (value is None or isinstance(value, float | int))
+        ):
+            return value
+        return self._publisher.offer(received, value)
+
     @override
     def _shown(self) -> tuple[object, ...]:
-        return (self.coordinator.last_update_success, self.native_value)
+        return (self.coordinator.last_update_success, self._attr_native_value)
 
-    @property
+    @callback
     @override
-    def native_value(self) -> StateType:
-        """Return the value from the channel's last valid message."""
-        return self.entity_description.value_fn(self.coordinator)
+    def _handle_coordinator_update(self) -> None:
+        """Take the channel's new message, then write the value if it changed."""
+        if not self.coordinator.last_update_success:
+            if isinstance(self._publisher, TimeWeightedMean):
+                self._publisher.reset()
+        else:
+            value = self._publish()
+            if value != self._attr_native_value:
+                self._attr_native_value = value
+        super()._handle_coordinator_update()

@@ -29,7 +29,6 @@ from .intervals import Resolution, boundaries
 from .rows import (
     ELECTRICITY_COUNTERS,
     IMPORT_POWER,
-    Counter,
     Row,
     Totals,
     parse_number,
@@ -110,9 +109,9 @@ class ExportRequest:
     now: datetime  # rows ending after it are still running
 
     @property
-    def counters(self) -> tuple[Counter, ...]:
-        """The counters this export reads, electricity first."""
-        return tuple(Counter(source.key) for source in self.sources if source.key != IMPORT_POWER)
+    def counters(self) -> tuple[str, ...]:
+        """The counters this export reads, electricity first, channels last."""
+        return tuple(source.key for source in self.sources if source.key != IMPORT_POWER)
 
 
 @dataclass(frozen=True, slots=True)
