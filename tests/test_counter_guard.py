@@ -13,8 +13,8 @@ from custom_components.lowi_ores.counter_guard import (
     is_reset,
 )
 
-# An electricity counter in Wh: at most 60 kW, doubled, plus 100 Wh.
-LIMITS = CounterLimits(max_rate=60_000, margin=100)
+# An electricity counter in Wh: at most 60 kW, doubled, plus 100 Wh; shown to the Wh.
+LIMITS = CounterLimits(max_rate=60_000, margin=100, resolution=1)
 
 
 def confirmed(value: float = 1_000_000, time: float = 0) -> CounterGuard:
@@ -146,6 +146,9 @@ def test_reset_is_below_ninety_percent() -> None:
     """Exactly 90% is a small drop for the statistics; just below it is a new meter cycle."""
     assert not is_reset(1000, 900)
     assert is_reset(1000, 899.999)
+    # The sensor rounds to its resolution: a reset must stay one after rounding.
+    assert not is_reset(1_000_000, 899_999.5, resolution=1)
+    assert is_reset(1_000_000, 899_998.9, resolution=1)
     guard = confirmed(value=1000)
     for step in range(3):
         guard.update(900 + step * 0.001, 10 + step)
@@ -153,9 +156,9 @@ def test_reset_is_below_ninety_percent() -> None:
     assert guard.behind_since is not None
     guard = confirmed(value=1000)
     for step in range(3):
-        verdict = guard.update(899 + step * 0.001, 10 + step)
+        verdict = guard.update(898 + step * 0.001, 10 + step)
     assert verdict is Verdict.REPLACED
-    assert guard.value == 899.002
+    assert guard.value == 898.002
 
 
 def test_reset_while_behind() -> None:
@@ -237,12 +240,14 @@ def test_written_series_never_steps_back_except_at_resets(
         if verdict is Verdict.ACCEPTED:
             assert LIMITS.allows(before, before_time, value, now)
         elif verdict is Verdict.REPLACED:
-            assert value > before or is_reset(before, value)
+            assert value > before or is_reset(before, value, LIMITS.resolution)
             assert value != 0 or before == 0
         else:
             assert guard.value == before
         if guard.value != written[-1]:
             assert guard.value is not None
             written.append(guard.value)
-    for previous, value in pairwise(written):
+    # As the sensor shows them (kWh, 3 decimals) and the statistics compare them.
+    shown = [round(value / 1000, 3) for value in written]
+    for previous, value in pairwise(shown):
         assert value >= previous or value < 0.9 * previous

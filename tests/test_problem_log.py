@@ -67,7 +67,7 @@ def test_one_warning_then_hourly_summary_then_info() -> None:
     warnings = records.at(logging.WARNING)
     assert [line[2] for line in warnings] == [
         "Bad 0; further ones are counted and summarised at most once an hour",
-        "1200 more invalid messages on X in the last 1 hour, reasons: not JSON 800, empty 400",
+        "1200 more invalid messages on X in the last hour, reasons: not JSON (800); empty (400)",
     ]
     assert warnings[1][0] == 3600
     assert len(records.at(logging.DEBUG)) == 1499
@@ -80,8 +80,8 @@ def test_one_warning_then_hourly_summary_then_info() -> None:
     log.clear()
     assert not log.ongoing
     assert records.at(logging.INFO)[-1][2] == (
-        "No more invalid messages on X for 1 hour: 1500 in this series "
-        "(not JSON 200, empty 99 since the last warning)"
+        "No more invalid messages on X for an hour: 1500 in this series; "
+        "since the last warning: not JSON (200); empty (99)"
     )
     assert log.as_dict() == {
         "total": 1500,
@@ -106,7 +106,7 @@ def test_stop_without_pending_problems() -> None:
     clock.now = 3600
     log.report("b", "third")
     assert records.at(logging.WARNING)[-1][2] == (
-        "2 more invalid messages on X in the last 1 hour, reasons: a 1, b 1"
+        "2 more invalid messages on X in the last hour, reasons: a (1); b (1)"
     )
     clock.now = 8000
     log.clear()

@@ -128,8 +128,12 @@ def model_of(kind: str | None, units: str | None) -> str | None:
     return kind or units
 
 
-def _new_guards() -> dict[str, CounterGuard]:
-    return {key: CounterGuard(CounterLimits(MAX_CHANNEL_POWER_W, _GUARD_MARGIN)) for key in GUARDED}
+def _new_guards(resolution: float = 1.0) -> dict[str, CounterGuard]:
+    """Return a channel's index guards; resolution: the smallest step its sensor shows."""
+    return {
+        key: CounterGuard(CounterLimits(MAX_CHANNEL_POWER_W, _GUARD_MARGIN, resolution))
+        for key in GUARDED
+    }
 
 
 @dataclass(slots=True)
@@ -148,6 +152,11 @@ class ChannelState:
     last_reading: Reading | None = None
     held_back: int = 0
     replacements: int = 0
+
+    def __post_init__(self) -> None:
+        """Shown as sent with 3 decimals, a non-electric index changes by 0.001 (1 Wh else)."""
+        if not self.electric:
+            self.guards = _new_guards(0.001)
 
     def update(self, reading: Reading, now: float) -> set[str]:
         """Take a valid reading received at `now`; return the keys sent for the first time."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 import logging
@@ -40,7 +39,8 @@ from .const import (
     TARIFF_CODE_MAPS,
     VOLUME_DIVISORS,
 )
-from .counter_guard import CounterGuard, CounterLimits, Verdict
+from .counter_guard import CounterGuard, CounterLimits
+from .counters import GuardedCounters
 from .current_scale import CurrentScaleEstimator
 from .parser import Reading, Rejected, parse_payload
 from .problem_log import ProblemLog, RejectionLog
@@ -61,8 +61,6 @@ type LowiConfigEntry = ConfigEntry[LowiCoordinator]
 MAX_GRID_POWER_KW: Final = 60.0
 MAX_GAS_FLOW_M3_H: Final = 16.0
 MAX_WATER_FLOW_M3_H: Final = 10.0
-# A counter kept above the meter's value for this long raises a repair issue.
-BEHIND_ISSUE_AFTER: Final = 86400.0
 # A power reading above this is not a home's, whatever the firmware: dropped, not recorded.
 MAX_PLAUSIBLE_POWER_W: Final = MAX_GRID_POWER_KW * 1000 * 2
 
@@ -161,26 +159,35 @@ class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
             "water": VOLUME_DIVISORS[options.get(CONF_WATER_UNIT, DEFAULT_WATER_UNIT)],
         }
         # Guards work on the values as sent, so a change of unit option keeps their state.
-        self.guards: dict[str, CounterGuard] = {
-            key: CounterGuard(CounterLimits(MAX_GRID_POWER_KW * 1000, 100.0))
+        guards = {
+            key: CounterGuard(CounterLimits(MAX_GRID_POWER_KW * 1000, 100.0, 1.0))
             for key in ENERGY_COUNTERS
         } | {
             key: CounterGuard(
                 CounterLimits(
-                    max_rate * self.volume_divisors[key], 0.05 * self.volume_divisors[key]
+                    max_rate * self.volume_divisors[key],
+                    0.05 * self.volume_divisors[key],
+                    0.001 * self.volume_divisors[key],
                 )
             )
             for key, max_rate in (("gas", MAX_GAS_FLOW_M3_H), ("water", MAX_WATER_FLOW_M3_H))
         }
-        self.current_estimator = CurrentScaleEstimator()
-        what = f"LoWi3 {self.ident}"
-        self.rejections = RejectionLog(
-            _LOGGER, _clock, f"invalid messages on {self.topic}", self._rejections_changed
+        self.counters = GuardedCounters(
+            guards,
+            dict.fromkeys(ENERGY_COUNTERS, 1000.0) | self.volume_divisors,
+            logger=_LOGGER,
+            clock=_clock,
+            ident=self.ident,
+            on_behind=self._counter_behind,
         )
-        self.held_back_log = ProblemLog(_LOGGER, _clock, f"held-back counter values from {what}")
-        self.implausible_log = ProblemLog(_LOGGER, _clock, f"impossible powers from {what}")
-        self.held_back: Counter[str] = Counter()
-        self.replacements: Counter[str] = Counter()
+        self.guards = self.counters.guards
+        self.current_estimator = CurrentScaleEstimator()
+        self.rejections = RejectionLog(
+            _LOGGER, _clock, f"invalid messages from LoWi3 {self.ident}", self._rejections_changed
+        )
+        self.implausible_log = ProblemLog(
+            _LOGGER, _clock, f"impossible powers from LoWi3 {self.ident}"
+        )
         self.connected = True
         self.channels = ChannelManager(
             self, (int(number) for number in options.get(CONF_IGNORED_CHANNELS, []))
@@ -193,19 +200,14 @@ class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
         self._unavailable_logged = False
         self._save_pending = False
         self._reported_estimate: str | None = None
-        self._behind_reported: set[str] = set()
 
     async def async_start(self) -> None:
         """Restore the guards, subscribe, and start watching for silence."""
-        if stored := await self._store.async_load():
-            for key, guard in self.guards.items():
-                guard.restore(stored.get("guards", {}).get(key))
-            self.channels.restore(stored.get("channels"))
-        # Issues are stored: start from what the restored guards say, and a new hour of messages.
+        stored = await self._store.async_load()
+        self.counters.restore((stored or {}).get("guards"), _clock())
+        self.channels.restore((stored or {}).get("channels"))
+        # A stored issue about invalid messages comes back after an hour if still true.
         async_report_rejections(self.hass, self.config_entry.entry_id, "", None)
-        for key, guard in self.guards.items():
-            async_clear_counter_behind(self.hass, self.config_entry.entry_id, key)
-            self._report_behind(key, guard, _clock())
         # One subscription for all the dongle's channels; CH0 is told apart by its topic.
         self._unsubscribe = await mqtt.async_subscribe(
             self.hass,
@@ -236,10 +238,7 @@ class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
 
     def _stored_data(self) -> dict[str, Any]:
         self._save_pending = False
-        return {
-            "guards": {key: guard.as_dict() for key, guard in self.guards.items()},
-            "channels": self.channels.as_stored(),
-        }
+        return {"guards": self.counters.as_dict(), "channels": self.channels.as_stored()}
 
     @callback
     def async_schedule_save(self) -> None:
@@ -346,86 +345,26 @@ class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
 
     def _guard_counters(self, reading: Reading, now: float) -> dict[str, float | None]:
         previous = self.data.counters if self.data else {}
-        counters: dict[str, float | None] = {}
-        held = False
-        for key, guard in self.guards.items():
-            raw = getattr(reading, COUNTER_SOURCES[key])
-            if raw is not None:
-                held |= self._offer(key, guard, raw, now)
-            divisor = 1000.0 if key in ENERGY_COUNTERS else self.volume_divisors[key]
-            reported = raw is not None or previous.get(key) is not None
-            counters[key] = (
-                round(guard.value / divisor, 3) if guard.value is not None and reported else None
-            )
-        if not self._save_pending and any(g.value is not None for g in self.guards.values()):
+        raws = {key: getattr(reading, source) for key, source in COUNTER_SOURCES.items()}
+        self.counters.offer(raws, now)
+        if not self._save_pending and self.counters.started:
             self.async_schedule_save()
-        if not held:
-            self.held_back_log.clear()
-        return counters
-
-    def _offer(self, key: str, guard: CounterGuard, raw: float, now: float) -> bool:
-        """Offer a value to a counter's guard and log what it did; True when held back."""
-        previous, was_behind = guard.value, guard.behind_since is not None
-        verdict = guard.update(raw, now)
-        if verdict is Verdict.HELD:
-            self.held_back[key] += 1
-            if previous is not None:
-                self.held_back_log.report(
-                    key,
-                    "LoWi3 %s: the %s counter went from %s to %s; the value is held back "
-                    "until it is confirmed",
-                    self.ident,
-                    key,
-                    previous,
-                    raw,
-                )
-        elif verdict is Verdict.REPLACED and previous is not None:
-            self.replacements[key] += 1
-            _LOGGER.warning(
-                "LoWi3 %s: the %s counter moved from %s to %s and stayed there; accepted as a "
-                "new meter level",
-                self.ident,
-                key,
-                previous,
-                raw,
-            )
-        elif verdict is Verdict.BEHIND and not was_behind:
-            _LOGGER.warning(
-                "LoWi3 %s: the %s counter stays at %s, below the last accepted %s but not low "
-                "enough for a meter reset; %s is kept until the meter passes it again",
-                self.ident,
-                key,
-                raw,
-                previous,
-                previous,
-            )
-        if was_behind and guard.behind_since is None:
-            _LOGGER.info("LoWi3 %s: the %s counter is counting again from %s", self.ident, key, raw)
-        if was_behind or guard.behind_since is not None:
-            self._report_behind(key, guard, now)
-        return verdict is Verdict.HELD
+        return {
+            key: self.counters.value(key)
+            if raws[key] is not None or previous.get(key) is not None
+            else None
+            for key in COUNTER_SOURCES
+        }
 
     @callback
-    def _report_behind(self, key: str, guard: CounterGuard, now: float) -> None:
-        """Raise a counter's repair issue once it has been behind for a day; clear it after."""
-        due = guard.behind_since is not None and now - guard.behind_since >= BEHIND_ISSUE_AFTER
-        if due == (key in self._behind_reported):
-            return
+    def _counter_behind(self, key: str, figures: tuple[float, float] | None) -> None:
         entry = self.config_entry
-        if not due or guard.value is None or guard.meter_value is None:
-            self._behind_reported.discard(key)
+        if figures is None:
             async_clear_counter_behind(self.hass, entry.entry_id, key)
-            return
-        self._behind_reported.add(key)
-        divisor = 1000.0 if key in ENERGY_COUNTERS else self.volume_divisors[key]
-        async_report_counter_behind(
-            self.hass,
-            entry.entry_id,
-            entry.title,
-            key,
-            kept=round(guard.value / divisor, 3),
-            meter=round(guard.meter_value / divisor, 3),
-        )
+        else:
+            async_report_counter_behind(
+                self.hass, entry.entry_id, entry.title, key, kept=figures[0], meter=figures[1]
+            )
 
     @callback
     def _rejections_changed(self, too_many: bool, rejected: int, messages: int) -> None:

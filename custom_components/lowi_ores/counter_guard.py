@@ -55,6 +55,8 @@ class CounterLimits:
 
     max_rate: float
     margin: float
+    # The smallest step the sensor shows (it rounds to 3 decimals of its unit), in this unit.
+    resolution: float = 0.0
 
     def allows(self, previous: float, previous_time: float, value: float, time: float) -> bool:
         """Return True when value can follow previous, by the rule above."""
@@ -64,9 +66,13 @@ class CounterLimits:
         return value - previous <= self.max_rate * elapsed_hours * SAFETY_FACTOR + self.margin
 
 
-def is_reset(previous: float, value: float) -> bool:
-    """Return True when a fall from previous to value is a new meter cycle for the statistics."""
-    return value < previous * RESET_RATIO
+def is_reset(previous: float, value: float, resolution: float = 0.0) -> bool:
+    """Return True when a fall from previous to value is a new meter cycle for the statistics.
+
+    With the sensor's rounding (half a resolution either way), the statistics must still see a
+    value below 90% of the previous one.
+    """
+    return value < previous * RESET_RATIO - resolution
 
 
 def _finite_number(value: Any) -> TypeIs[int | float]:
@@ -109,7 +115,7 @@ class CounterGuard:
             return Verdict.REPLACED
         if value == 0:  # zero never replaces a non-zero counter
             return Verdict.HELD
-        if is_reset(self.value, value):
+        if is_reset(self.value, value, self.limits.resolution):
             self._accept(value, time)
             return Verdict.REPLACED
         # A small, lasting drop: keep the accepted value until the meter passes it again.

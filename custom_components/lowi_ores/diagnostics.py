@@ -59,8 +59,8 @@ async def async_get_config_entry_diagnostics(
                 "holding_back": guard.holding,
                 "meter_behind_since": _iso(guard.behind_since),
                 "meter_value_as_sent": guard.meter_value,
-                "messages_held_back": coordinator.held_back[key],
-                "replacements_accepted": coordinator.replacements[key],
+                "messages_held_back": coordinator.counters.held_back[key],
+                "replacements_accepted": coordinator.counters.replacements[key],
             }
             for key, guard in coordinator.guards.items()
         },
@@ -70,7 +70,7 @@ async def async_get_config_entry_diagnostics(
             "last_reason": (rejected["last_reason"] or "").replace(coordinator.ident, REDACTED)
             or None,
         },
-        "held_back_values": coordinator.held_back_log.as_dict(),
+        "held_back_values": coordinator.counters.held_back_log.as_dict(),
         "impossible_powers": coordinator.implausible_log.as_dict(),
     }
     # Only for a dongle that publishes channels, so that the download of others is unchanged.

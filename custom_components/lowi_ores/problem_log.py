@@ -29,9 +29,19 @@ def describe_duration(seconds: float) -> str:
     return f"{round(seconds / 3600)} hours"
 
 
+def _the_last(seconds: float) -> str:
+    text = describe_duration(seconds)
+    return "hour" if text == "1 hour" else text
+
+
+def _for(seconds: float) -> str:
+    text = describe_duration(seconds)
+    return "an hour" if text == "1 hour" else text
+
+
 def describe_reasons(reasons: Counter[str]) -> str:
-    """Return 'reason 12, other 3', most frequent first."""
-    return ", ".join(f"{reason} {count}" for reason, count in reasons.most_common())
+    """Return 'reason (12); other (3)', most frequent first."""
+    return "; ".join(f"{reason} ({count})" for reason, count in reasons.most_common())
 
 
 @dataclass(slots=True)
@@ -80,7 +90,7 @@ class ProblemLog:
                 "%d more %s in the last %s, reasons: %s",
                 self._unreported.total(),
                 self.what,
-                describe_duration(now - self._last_warning),
+                _the_last(now - self._last_warning),
                 describe_reasons(self._unreported),
             )
             self._unreported.clear()
@@ -96,9 +106,9 @@ class ProblemLog:
         self.logger.info(
             "No more %s for %s: %d in this series%s",
             self.what,
-            describe_duration(now - self._last_problem),
+            _for(now - self._last_problem),
             self._in_series,
-            f" ({describe_reasons(self._unreported)} since the last warning)"
+            f"; since the last warning: {describe_reasons(self._unreported)}"
             if self._unreported
             else "",
         )
