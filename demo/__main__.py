@@ -27,8 +27,16 @@ from types import FrameType
 from zoneinfo import ZoneInfo
 
 from demo.dashboard import LANGUAGES, write_dashboard
-from demo.hass_config import IDENT, REPO_ROOT, TIME_ZONE, Helper, entity_id, write_config
-from demo.history import backfill
+from demo.hass_config import (
+    IDENT,
+    REPO_ROOT,
+    TIME_ZONE,
+    Helper,
+    entity_id,
+    wallonia_options,
+    write_config,
+)
+from demo.history import backfill, first_midnight
 from demo.processes import (
     LOOPBACK,
     HomeAssistant,
@@ -208,6 +216,10 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one story
             extra_yaml=DEMO_YAML,
             helpers=(HISTORY_LOADER,),
             language=args.language,
+            # Net metering from the first back-filled day, with the bill's indexes of that day.
+            lowi_options=wallonia_options(
+                first_midnight(history.end, args.days, ZoneInfo(TIME_ZONE)).date()
+            ),
         )
         (config_dir / "dashboards").mkdir()
         for dashboard in sorted((HERE / "config" / "dashboards").glob("*.yaml")):

@@ -53,7 +53,11 @@ TEXTS: Final[dict[str, tuple[str, str, str]]] = {
     "Channels of the dongle": ("Canaux du dongle", "Kanalen van de dongle", "Kanäle des Dongles"),
     "Heat pump (CH1)": ("Pompe à chaleur (CH1)", "Warmtepomp (CH1)", "Wärmepumpe (CH1)"),
     "Solar panels (CH2)": ("Panneaux solaires (CH2)", "Zonnepanelen (CH2)", "Solarmodule (CH2)"),
-    "Heat pump, index": ("Pompe à chaleur, index", "Warmtepomp, meterstand", "Wärmepumpe, Zählerstand"),
+    "Heat pump, index": (
+        "Pompe à chaleur, index",
+        "Warmtepomp, meterstand",
+        "Wärmepumpe, Zählerstand",
+    ),
     "Solar panels, production index": (
         "Panneaux solaires, index de production",
         "Zonnepanelen, productiemeterstand",
@@ -66,8 +70,43 @@ TEXTS: Final[dict[str, tuple[str, str, str]]] = {
     ),
     "Heat pump": ("Pompe à chaleur", "Warmtepomp", "Wärmepumpe"),
     "Solar panels": ("Panneaux solaires", "Zonnepanelen", "Solarmodule"),
-    "Imported from the grid": ("Prélevé du réseau", "Afgenomen van het net", "Aus dem Netz bezogen"),
+    "Imported from the grid": (
+        "Prélevé du réseau",
+        "Afgenomen van het net",
+        "Aus dem Netz bezogen",
+    ),
     "Day tariff": ("Tarif jour", "Dagtarief", "Tagtarif"),
+    "Net metering since the yearly reading": (
+        "Compensation depuis le relevé annuel",
+        "Compensatie sinds de jaarlijkse meteropname",
+        "Kompensation seit der Jahresablesung",
+    ),
+    "Balance since the reading": (
+        "Solde depuis le relevé",
+        "Saldo sinds de opname",
+        "Saldo seit der Ablesung",
+    ),
+    "Expected at the next reading": (
+        "Prévu au prochain relevé",
+        "Verwacht bij de volgende opname",
+        "Erwartet bei der nächsten Ablesung",
+    ),
+    "Billed if the year ended now": (
+        "Facturé si l'année s'arrêtait maintenant",
+        "Gefactureerd als het jaar nu eindigde",
+        "Abgerechnet, wenn das Jahr jetzt endete",
+    ),
+    "Surplus that would be lost": (
+        "Surplus qui serait perdu",
+        "Overschot dat verloren zou gaan",
+        "Überschuss, der verfallen würde",
+    ),
+    "Cost so far": ("Coût jusqu'ici", "Kosten tot nu", "Kosten bisher"),
+    "Days to the next reading": (
+        "Jours jusqu'au prochain relevé",
+        "Dagen tot de volgende meteropname",
+        "Tage bis zur nächsten Ablesung",
+    ),
     "Night tariff": ("Tarif nuit", "Nachttarief", "Nachttarif"),
 }
 

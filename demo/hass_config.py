@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 import json
 from pathlib import Path
 import re
@@ -20,7 +20,9 @@ import secrets
 import shutil
 from typing import Any, Final
 
+from custom_components.lowi_ores.billing.periods import add_years
 from demo.dashboard import text
+from simulator import SimulationConfig
 
 IDENT: Final = "3494546c709b"
 REPO_ROOT: Final = Path(__file__).resolve().parent.parent
@@ -172,6 +174,29 @@ def lowi_entry(ident: str = IDENT, options: dict[str, Any] | None = None) -> dic
     )
 
 
+def wallonia_options(reading_date: date) -> dict[str, Any]:
+    """Return a Walloon prosumer's billing options: net metering since reading_date.
+
+    The bill's indexes are the simulator's at the start of the back-filled history.
+    """
+    meter = SimulationConfig(start=datetime(2000, 1, 1, tzinfo=UTC))
+    return {
+        "region": "wallonia",
+        "net_metering": True,
+        "reading_date": reading_date.isoformat(),
+        "next_reading_date": add_years(reading_date, 1).isoformat(),
+        "reading_import_day": meter.import_day_wh / 1000,
+        "reading_import_night": meter.import_night_wh / 1000,
+        "reading_export_day": meter.export_day_wh / 1000,
+        "reading_export_night": meter.export_night_wh / 1000,
+        "netting": "together",
+        "billable_price": 0.32,
+        "grid_operator": "ores",
+        "inverter_kw": 5.0,
+        "prosumer_rate": 80.98,
+    }
+
+
 def energy_preferences(ident: str = IDENT, language: str = "en") -> dict[str, Any]:
     """Return the Energy dashboard's preferences for a bi-hourly (day/night) contract."""
 
@@ -227,22 +252,32 @@ def entity_registry(entry_id: str, ident: str = IDENT) -> list[dict[str, Any]]:
     entities keep the ids that the dashboards, the Energy preferences and the back-filled
     statistics use, whatever the demo's language (the names shown are still translated).
     """
+    from custom_components.lowi_ores.ledger.net_metering import (  # noqa: PLC0415 - imports HA
+        BALANCE,
+        BILLABLE,
+        COST,
+        PROJECTION,
+        SURPLUS,
+    )
     from custom_components.lowi_ores.sensor import SENSORS  # noqa: PLC0415 - imports HA
 
     names = json.loads((INTEGRATION / "strings.json").read_text(encoding="utf-8"))
     entries = []
-    for description in SENSORS:
-        english = names["entity"]["sensor"][description.translation_key]["name"]
+    # The demo's net-metering sensors (Wallonia, netted together, with a price).
+    billing = [(key, key, True) for key in (BALANCE, BILLABLE, SURPLUS, PROJECTION, COST)]
+    for translation_key, unique_key, enabled in [
+        *((d.translation_key, d.key, d.entity_registry_enabled_default) for d in SENSORS),
+        *billing,
+    ]:
+        english = names["entity"]["sensor"][translation_key]["name"]
         key = re.sub(r"[^a-z0-9]+", "_", english.lower()).strip("_")
         entries.append(
             {
                 "entity_id": entity_id(key, ident),
                 "config_entry_id": entry_id,
                 "platform": "lowi_ores",
-                "unique_id": f"{ident}_{description.key}",
-                "disabled_by": None
-                if description.entity_registry_enabled_default
-                else "integration",
+                "unique_id": f"{ident}_{unique_key}",
+                "disabled_by": None if enabled else "integration",
             }
         )
     # The simulator's two channels, as the LoWi3 dashboard shows them.

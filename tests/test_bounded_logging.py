@@ -69,7 +69,7 @@ async def test_fuzz_mix_logs_few_warnings(
     per_hour = Counter(int((record.created - start) // 3600) for record in _warnings(caplog))
     assert sum(per_hour.values()) > 0
     assert max(per_hour.values()) <= MAX_WARNINGS_PER_HOUR, per_hour
-    coordinator = init_integration.runtime_data
+    coordinator = init_integration.runtime_data.coordinator
     assert coordinator.rejections.total > 3000
     assert coordinator.counters.held_back_log.total > 1000
     assert coordinator.implausible_log.total > 100

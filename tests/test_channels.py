@@ -192,7 +192,7 @@ async def test_ch0_only_makes_no_channel(
     devices = dr.async_entries_for_config_entry(device_registry, init_integration.entry_id)
     assert len(devices) == 1
     assert hass.states.async_entity_ids("switch") == []
-    assert init_integration.runtime_data.channels.as_stored() == {}
+    assert init_integration.runtime_data.coordinator.channels.as_stored() == {}
 
 
 async def test_fourteen_channels(
@@ -240,7 +240,7 @@ async def test_bad_channel_input(
     await dongle.send(payload, topic=topic)
     devices = dr.async_entries_for_config_entry(device_registry, init_integration.entry_id)
     assert len(devices) == 1
-    assert init_integration.runtime_data.rejections.total == 2
+    assert init_integration.runtime_data.coordinator.rejections.total == 2
     assert caplog.text.count("Skipped an invalid message") == 1
 
 
@@ -278,7 +278,7 @@ async def test_channel_availability(
     await send_channel(dongle, 1, channel_payload())
     assert hass.states.get(power).state == "1000.0"  # type: ignore[union-attr]
     mqtt_mock.connected = False
-    init_integration.runtime_data.channels._async_connection_changed(False)
+    init_integration.runtime_data.coordinator.channels._async_connection_changed(False)
     await hass.async_block_till_done()
     assert hass.states.get(power).state == STATE_UNAVAILABLE  # type: ignore[union-attr]
 
@@ -311,7 +311,7 @@ async def test_remove_stale_channel(
     await hass.async_block_till_done()
     assert channel_device(device_registry, 1) is None
     assert hass.states.get("sensor.warmtepomp_power") is None
-    assert init_integration.runtime_data.channels.as_stored() == {}
+    assert init_integration.runtime_data.coordinator.channels.as_stored() == {}
 
     # It sends again: it comes back by itself.
     await send_channel(dongle, 1, channel_payload())
@@ -336,7 +336,7 @@ async def test_ignored_channels(
     assert channel_device(device_registry, 3) is not None
     await send_channel(dongle, 1, channel_payload())
     assert channel_device(device_registry, 1) is None
-    assert init_integration.runtime_data.rejections.total == 0
+    assert init_integration.runtime_data.coordinator.rejections.total == 0
 
 
 async def test_relay_switch(

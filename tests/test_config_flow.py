@@ -222,8 +222,14 @@ async def test_reconfigure_errors(hass: HomeAssistant, mock_config_entry: MockCo
 async def test_options(hass: HomeAssistant, init_integration: MockConfigEntry) -> None:
     """The options correct the protocol guesses and reload the entry."""
     result = await hass.config_entries.options.async_init(init_integration.entry_id)
-    assert result["type"] is FlowResultType.FORM
+    assert result["type"] is FlowResultType.MENU
     assert result["step_id"] == "init"
+    assert result["menu_options"] == ["settings", "billing"]
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "settings"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "settings"
     new_options = {
         CONF_TIMEOUT: 90.0,
         CONF_CURRENT_SCALE: "centiampere",
@@ -247,6 +253,9 @@ async def test_options_reject_a_bad_power_interval(
 ) -> None:
     """Outside 0 and 10-300 s the form comes back with an error on the field, values kept."""
     result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "settings"}
+    )
     options = {
         CONF_TIMEOUT: 120,
         CONF_CURRENT_SCALE: "auto",

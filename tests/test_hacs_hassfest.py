@@ -29,7 +29,8 @@ from PIL import Image
 import pytest
 import yaml
 
-from custom_components.lowi_ores.const import DOMAIN, TARIFF_CODE_MAPS
+from custom_components.lowi_ores.const import DOMAIN, READING_INDEXES, TARIFF_CODE_MAPS
+from custom_components.lowi_ores.ledger.parts import LEDGER_SENSOR_KEYS
 from custom_components.lowi_ores.sensor import SENSORS
 from homeassistant import components as ha_components
 from homeassistant.const import __version__ as ha_version
@@ -465,6 +466,8 @@ def test_entity_keys_are_translated() -> None:
         for option in description.options or []:
             assert option in sensors[description.translation_key]["state"]
     assert set(STRINGS["selector"]["tariff_codes"]["options"]) == set(TARIFF_CODE_MAPS)
+    # The billing ledger's sensors are described by its parts.
+    assert set(sensors) >= LEDGER_SENSOR_KEYS
 
 
 def _flow_calls() -> Iterator[tuple[str, ast.Call]]:
@@ -580,6 +583,12 @@ def test_flow_errors_and_aborts_are_translated() -> None:
     for section, keys in errors.items():
         assert keys <= set(STRINGS[section].get("error", {})), (section, keys)
     flow_code = (INTEGRATION / "config_flow.py").read_text(encoding="utf-8")
+    # Errors set outside the flow classes (the Walloon form's checks) and per index field.
+    anywhere = set(re.findall(r'errors\[\w+\] = "(\w+)"', flow_code))
+    assert anywhere <= set(STRINGS["config"]["error"]) | set(STRINGS["options"]["error"])
+    for field in READING_INDEXES:
+        for problem in ("negative", "above_meter"):
+            assert f"{field}_{problem}" in STRINGS["options"]["error"]
     for reason in re.findall(r'reason="(\w+)"', flow_code):
         assert reason in STRINGS["config"]["abort"]
 

@@ -117,7 +117,7 @@ async def test_broker_disconnect(
 ) -> None:
     """When HA loses the broker, the entities are unavailable at once; a message restores them."""
     await dongle.send_confirmed(make_payload())
-    coordinator = init_integration.runtime_data
+    coordinator = init_integration.runtime_data.coordinator
     coordinator._async_connection_changed(False)
     await hass.async_block_till_done()
     assert hass.states.get(POWER).state == STATE_UNAVAILABLE
@@ -153,7 +153,7 @@ async def test_invalid_payloads_are_skipped_and_logged_once(
     assert (
         "Skipped an invalid message on 3494546c709b/PUB/CH0: empty payload" in warnings[0].message
     )
-    assert init_integration.runtime_data.rejections.total == len(bad)
+    assert init_integration.runtime_data.coordinator.rejections.total == len(bad)
     # A valid message between bad ones does not start a new series.
     await dongle.send(make_payload())
     await dongle.send(b"oops")

@@ -98,7 +98,7 @@ async def test_one_timer_unavailable_exactly_after_the_timeout(
     hass.config_entries.async_update_entry(mock_config_entry, options={CONF_TIMEOUT: 60})
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
-    coordinator = mock_config_entry.runtime_data
+    coordinator = mock_config_entry.runtime_data.coordinator
     timer = coordinator._cancel_timeout
 
     async def at(seconds: float, payload: str | None = None) -> None:

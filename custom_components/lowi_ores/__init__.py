@@ -17,11 +17,14 @@ from homeassistant.helpers.typing import ConfigType
 
 from .channel_state import CHANNEL_KEYS
 from .channels import channel_identifier
-from .const import CONF_IDENT, DOMAIN
+from .const import CONF_IDENT, CONF_REGION, DOMAIN
 from .coordinator import COUNTER_SOURCES, LowiConfigEntry, LowiCoordinator, guard_store
+from .data import LowiData
 from .discovery import async_forget, async_take_over_discovery
 from .entity import device_info
 from .export.action import async_setup_export
+from .ledger import BillingLedger, ledger_store
+from .ledger.parts import LEDGER_SENSOR_KEYS, async_clear_ledger_issues
 from .repairs import async_clear_entry_issues
 from .sensor import SENSOR_KEYS
 
@@ -48,7 +51,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: LowiConfigEntry) -> bool
     await _async_follow_ident(hass, entry)
     coordinator = LowiCoordinator(hass, entry)
     await coordinator.async_start()
-    entry.runtime_data = coordinator
+    entry.runtime_data = LowiData(coordinator)
+    if entry.options.get(CONF_REGION):
+        ledger = BillingLedger(hass, entry, coordinator)
+        await ledger.async_start()
+        entry.runtime_data.ledger = ledger
     dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id, **device_info(coordinator.ident, entry.title)
     )
@@ -60,13 +67,17 @@ async def async_unload_entry(hass: HomeAssistant, entry: LowiConfigEntry) -> boo
     """Unload a config entry: unsubscribe and save the counter guards."""
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
-        await entry.runtime_data.async_stop()
+        if (ledger := entry.runtime_data.ledger) is not None:
+            await ledger.async_stop()
+        await entry.runtime_data.coordinator.async_stop()
     return unloaded
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: LowiConfigEntry) -> None:
     """Forget the stored counter state; offer the dongle for discovery again."""
     await guard_store(hass, entry).async_remove()
+    await ledger_store(hass, entry.entry_id).async_remove()
+    async_clear_ledger_issues(hass, entry.entry_id)
     async_clear_entry_issues(hass, entry.entry_id, COUNTER_SOURCES)
     async_forget(hass, entry.data[CONF_IDENT])
 
@@ -78,7 +89,7 @@ async def async_remove_config_entry_device(
 
     The dongle's own device goes with the entry. A deleted channel that sends again comes back.
     """
-    channels = entry.runtime_data.channels
+    channels = entry.runtime_data.coordinator.channels
     if (number := channels.channel_of_device(device)) is None or not channels.may_remove(number):
         return False
     channels.async_forget(number)
@@ -92,7 +103,8 @@ async def _async_follow_ident(hass: HomeAssistant, entry: LowiConfigEntry) -> No
     and long-term statistics, of a dongle that was replaced or renamed.
     """
     ident: str = entry.data[CONF_IDENT]
-    wanted = {f"{ident}_{key}" for key in SENSOR_KEYS}
+    keys = SENSOR_KEYS | LEDGER_SENSOR_KEYS
+    wanted = {f"{ident}_{key}" for key in keys}
 
     @callback
     def _migrate(entity: er.RegistryEntry) -> dict[str, str] | None:
@@ -101,7 +113,7 @@ async def _async_follow_ident(hass: HomeAssistant, entry: LowiConfigEntry) -> No
         if found := _CHANNEL_ENTITY.search(entity.unique_id):
             new_id = f"{channel_identifier(ident, int(found['number']))}_{found['key']}"
             return None if new_id == entity.unique_id else {"new_unique_id": new_id}
-        for key in sorted(SENSOR_KEYS, key=len, reverse=True):
+        for key in sorted(keys, key=len, reverse=True):
             if entity.unique_id.endswith(f"_{key}"):
                 return {"new_unique_id": f"{ident}_{key}"}
         return None

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
+from datetime import date
 from typing import Any, override
 
 import probatio
@@ -17,6 +19,8 @@ from homeassistant.config_entries import (
 )
 from homeassistant.core import callback
 from homeassistant.helpers.selector import (
+    BooleanSelector,
+    DateSelector,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
@@ -27,13 +31,25 @@ from homeassistant.helpers.selector import (
     TextSelector,
 )
 from homeassistant.helpers.service_info.mqtt import MqttServiceInfo
+from homeassistant.util import dt as dt_util
 
+from .billing.periods import add_years, local_date
 from .const import (
+    BILLING_KEYS,
+    CONF_BILLABLE_PRICE,
     CONF_CURRENT_SCALE,
     CONF_GAS_UNIT,
+    CONF_GRID_OPERATOR,
     CONF_IDENT,
     CONF_IGNORED_CHANNELS,
+    CONF_INVERTER_KW,
+    CONF_NET_METERING,
+    CONF_NETTING,
+    CONF_NEXT_READING_DATE,
     CONF_POWER_INTERVAL,
+    CONF_PROSUMER_RATE,
+    CONF_READING_DATE,
+    CONF_REGION,
     CONF_TARIFF_CODES,
     CONF_TIMEOUT,
     CONF_WATER_UNIT,
@@ -41,6 +57,7 @@ from .const import (
     CURRENT_SCALE_CENTI,
     CURRENT_SCALE_MILLI,
     DEFAULT_GAS_UNIT,
+    DEFAULT_GRID_OPERATOR,
     DEFAULT_POWER_INTERVAL,
     DEFAULT_TARIFF_CODES,
     DEFAULT_TIMEOUT,
@@ -48,16 +65,29 @@ from .const import (
     DOMAIN,
     FIRST_CHANNEL,
     LAST_CHANNEL,
+    MAX_BILLABLE_PRICE,
+    MAX_INVERTER_KW,
     MAX_POWER_INTERVAL,
+    MAX_PROSUMER_RATE,
     MAX_TIMEOUT_SECONDS,
     METER_TOPIC_FORMAT,
     MIN_POWER_INTERVAL,
     MIN_TIMEOUT_SECONDS,
     MODEL,
+    NETTING_SEPARATE,
+    NETTING_TOGETHER,
+    PROSUMER_RATES_2026,
+    READING_INDEXES,
+    REGION_BRUSSELS,
+    REGION_FLANDERS,
+    REGION_NONE,
+    REGION_WALLONIA,
+    REGIONS,
     SETUP_WAIT_SECONDS,
     TARIFF_CODE_MAPS,
     VOLUME_UNIT_DM3,
     VOLUME_UNIT_M3,
+    WALLONIA_KEYS,
 )
 from .discovery import async_take_over_discovery
 from .parser import Reading, ident_from_topic, normalize_ident, parse_payload
@@ -244,17 +274,23 @@ def _select(options: list[str], key: str) -> SelectSelector:
 
 
 class LowiOptionsFlow(OptionsFlowWithReload):
-    """Settings where the protocol notes are unsure: the user can correct a wrong guess."""
+    """Settings where the protocol notes are unsure, and the contract for the billing figures."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Show and save the options."""
+        """Offer the meter settings or the billing contract."""
+        return self.async_show_menu(step_id="init", menu_options=["settings", "billing"])
+
+    async def async_step_settings(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show and save the meter settings (the billing options are kept)."""
         errors: dict[str, str] = {}
         if user_input is not None:
             user_input[CONF_TIMEOUT] = int(user_input[CONF_TIMEOUT])
             interval = user_input.get(CONF_POWER_INTERVAL, DEFAULT_POWER_INTERVAL)
             if valid_power_interval(interval):
                 user_input[CONF_POWER_INTERVAL] = int(interval)
-                return self.async_create_entry(data=user_input)
+                return self.async_create_entry(data={**self.config_entry.options, **user_input})
             errors[CONF_POWER_INTERVAL] = "invalid_power_interval"
         options = dict(self.config_entry.options) | (user_input or {})
         schema = probatio.Schema(
@@ -311,7 +347,7 @@ class LowiOptionsFlow(OptionsFlowWithReload):
             }
         )
         return self.async_show_form(
-            step_id="init",
+            step_id="settings",
             data_schema=schema,
             errors=errors,
             description_placeholders={
@@ -319,6 +355,182 @@ class LowiOptionsFlow(OptionsFlowWithReload):
                 "max": str(MAX_POWER_INTERVAL),
             },
         )
+
+    async def async_step_billing(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask where the meter is: the region decides which billing figures exist."""
+        options = self.config_entry.options
+        if user_input is not None:
+            region = user_input[CONF_REGION]
+            if region == REGION_WALLONIA:
+                return await self.async_step_wallonia()
+            if region == REGION_FLANDERS:
+                return await self.async_step_flanders()
+            if region == REGION_BRUSSELS:
+                return await self.async_step_brussels()
+            return self.async_create_entry(data=without_billing(options))
+        schema = probatio.Schema(
+            {
+                probatio.Required(
+                    CONF_REGION, default=options.get(CONF_REGION, REGION_NONE)
+                ): _select([*REGIONS, REGION_NONE], CONF_REGION),
+            }
+        )
+        return self.async_show_form(step_id="billing", data_schema=schema)
+
+    async def async_step_flanders(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Flanders: no net metering since 2021."""
+        if user_input is not None:
+            return self.async_create_entry(
+                data=without_billing(self.config_entry.options) | {CONF_REGION: REGION_FLANDERS}
+            )
+        return self.async_show_form(step_id="flanders", data_schema=probatio.Schema({}))
+
+    async def async_step_brussels(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Brussels: no net metering since 2021, no prosumer or capacity tariff."""
+        if user_input is not None:
+            return self.async_create_entry(
+                data=without_billing(self.config_entry.options) | {CONF_REGION: REGION_BRUSSELS}
+            )
+        return self.async_show_form(step_id="brussels", data_schema=probatio.Schema({}))
+
+    async def async_step_wallonia(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Wallonia: net metering ("compensation") and the prosumer tariff."""
+        options = self.config_entry.options
+        errors: dict[str, str] = {}
+        meter = self._meter_counters()
+        if user_input is not None:
+            errors = validate_wallonia(user_input, meter)
+            if not errors:
+                return self.async_create_entry(
+                    data=without_billing(options)
+                    | {CONF_REGION: REGION_WALLONIA}
+                    | wallonia_options(user_input, options)
+                )
+        suggested = user_input if user_input is not None else dict(options)
+        operator = suggested.get(CONF_GRID_OPERATOR, DEFAULT_GRID_OPERATOR)
+        suggested = {
+            CONF_NET_METERING: True,
+            CONF_NETTING: NETTING_TOGETHER,
+            CONF_GRID_OPERATOR: operator,
+            CONF_PROSUMER_RATE: PROSUMER_RATES_2026[operator],
+        } | suggested
+        return self.async_show_form(
+            step_id="wallonia",
+            data_schema=self.add_suggested_values_to_schema(_wallonia_schema(), suggested),
+            errors=errors,
+            # What the meter shows now, for the "index above the meter" errors.
+            description_placeholders={
+                "meter_import_day": _kwh(meter.get("import_day")),
+                "meter_import_night": _kwh(meter.get("import_night")),
+                "meter_export_day": _kwh(meter.get("export_day")),
+                "meter_export_night": _kwh(meter.get("export_night")),
+            },
+        )
+
+    def _meter_counters(self) -> dict[str, float | None]:
+        """Return the meter's guarded counters now, when the entry is loaded and has them."""
+        runtime = getattr(self.config_entry, "runtime_data", None)
+        if runtime is None or runtime.coordinator.data is None:
+            return {}
+        return dict(runtime.coordinator.data.counters)
+
+
+def _kwh(value: float | None) -> str:
+    return "?" if value is None else f"{value:.3f}"
+
+
+def _number(unit: str) -> NumberSelector:
+    return NumberSelector(
+        NumberSelectorConfig(step="any", unit_of_measurement=unit, mode=NumberSelectorMode.BOX)
+    )
+
+
+def _wallonia_schema() -> probatio.Schema:
+    fields: dict[Any, Any] = {
+        probatio.Required(CONF_NET_METERING): BooleanSelector(),
+        probatio.Optional(CONF_READING_DATE): DateSelector(),
+        probatio.Optional(CONF_NEXT_READING_DATE): DateSelector(),
+    }
+    for key in READING_INDEXES:
+        fields[probatio.Optional(key)] = _number("kWh")
+    fields |= {
+        probatio.Required(CONF_NETTING): _select(
+            [NETTING_TOGETHER, NETTING_SEPARATE], CONF_NETTING
+        ),
+        probatio.Optional(CONF_BILLABLE_PRICE): _number("EUR/kWh"),
+        probatio.Required(CONF_GRID_OPERATOR): _select(
+            list(PROSUMER_RATES_2026), CONF_GRID_OPERATOR
+        ),
+        probatio.Optional(CONF_INVERTER_KW): _number("kW"),
+        probatio.Optional(CONF_PROSUMER_RATE): _number("EUR/kW"),
+    }
+    return probatio.Schema(fields)
+
+
+def without_billing(options: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the options without any billing key (region not set)."""
+    return {key: value for key, value in options.items() if key not in BILLING_KEYS}
+
+
+def wallonia_options(user_input: Mapping[str, Any], previous: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the Walloon options to store from a valid form.
+
+    An empty prosumer rate takes the grid operator's 2026 default, and so does a rate left at
+    the previous operator's default when the operator changes.
+    """
+    data = {key: user_input[key] for key in WALLONIA_KEYS if user_input.get(key) is not None}
+    operator = data[CONF_GRID_OPERATOR]
+    rate = data.get(CONF_PROSUMER_RATE)
+    old_operator = previous.get(CONF_GRID_OPERATOR, DEFAULT_GRID_OPERATOR)
+    if rate is None or (operator != old_operator and rate == PROSUMER_RATES_2026.get(old_operator)):
+        data[CONF_PROSUMER_RATE] = PROSUMER_RATES_2026[operator]
+    if CONF_READING_DATE in data and CONF_NEXT_READING_DATE not in data:
+        start = date.fromisoformat(data[CONF_READING_DATE])
+        data[CONF_NEXT_READING_DATE] = add_years(start, 1).isoformat()
+    return data
+
+
+def validate_wallonia(
+    user_input: Mapping[str, Any], meter: Mapping[str, float | None]
+) -> dict[str, str]:
+    """Return the form's errors by field."""
+    errors: dict[str, str] = {}
+    today = local_date(dt_util.utcnow())
+    reading = user_input.get(CONF_READING_DATE)
+    following = user_input.get(CONF_NEXT_READING_DATE)
+    if reading is None:
+        if user_input.get(CONF_NET_METERING):
+            errors[CONF_READING_DATE] = "reading_date_required"
+    elif date.fromisoformat(reading) > today:
+        errors[CONF_READING_DATE] = "reading_date_future"
+    elif following is not None and date.fromisoformat(following) <= date.fromisoformat(reading):
+        errors[CONF_NEXT_READING_DATE] = "next_reading_not_after"
+    for key, counter in READING_INDEXES.items():
+        if (value := user_input.get(key)) is None:
+            continue
+        now = meter.get(counter)
+        if value < 0:
+            errors[key] = f"{key}_negative"
+        elif now is not None and value > now:
+            errors[key] = f"{key}_above_meter"
+    price = user_input.get(CONF_BILLABLE_PRICE)
+    if price is not None and not 0 <= price <= MAX_BILLABLE_PRICE:
+        errors[CONF_BILLABLE_PRICE] = "billable_price_out_of_range"
+    inverter = user_input.get(CONF_INVERTER_KW)
+    if inverter is not None and not 0 < inverter <= MAX_INVERTER_KW:
+        errors[CONF_INVERTER_KW] = "inverter_kw_out_of_range"
+    rate = user_input.get(CONF_PROSUMER_RATE)
+    if rate is not None and not 0 <= rate <= MAX_PROSUMER_RATE:
+        errors[CONF_PROSUMER_RATE] = "prosumer_rate_out_of_range"
+    return errors
 
 
 def valid_power_interval(value: float) -> bool:

@@ -98,3 +98,62 @@ ATTR_CHANNELS: Final = "channels"
 EXPORT_FOLDER: Final = (DOMAIN, "exports")
 EXPORT_URL: Final = "/api/lowi_ores/exports/{token}"
 EXPORT_LINK_VALIDITY: Final = timedelta(hours=24)
+
+# Billing (options flow "billing" step; keys flat in the entry's options, dates as ISO strings).
+CONF_REGION: Final = "region"
+REGION_WALLONIA: Final = "wallonia"
+REGION_FLANDERS: Final = "flanders"
+REGION_BRUSSELS: Final = "brussels"
+REGION_NONE: Final = "none"  # the form's "not set"; never stored: the key is removed instead
+REGIONS: Final = (REGION_WALLONIA, REGION_FLANDERS, REGION_BRUSSELS)
+
+CONF_NET_METERING: Final = "net_metering"
+CONF_READING_DATE: Final = "reading_date"
+CONF_NEXT_READING_DATE: Final = "next_reading_date"
+CONF_READING_IMPORT_DAY: Final = "reading_import_day"
+CONF_READING_IMPORT_NIGHT: Final = "reading_import_night"
+CONF_READING_EXPORT_DAY: Final = "reading_export_day"
+CONF_READING_EXPORT_NIGHT: Final = "reading_export_night"
+# Bill index option -> the guarded counter it starts.
+READING_INDEXES: Final = {
+    CONF_READING_IMPORT_DAY: "import_day",
+    CONF_READING_IMPORT_NIGHT: "import_night",
+    CONF_READING_EXPORT_DAY: "export_day",
+    CONF_READING_EXPORT_NIGHT: "export_night",
+}
+CONF_NETTING: Final = "netting"
+NETTING_TOGETHER: Final = "together"
+NETTING_SEPARATE: Final = "separate"
+CONF_BILLABLE_PRICE: Final = "billable_price"
+MAX_BILLABLE_PRICE: Final = 2.0  # EUR/kWh incl. VAT: anything above is a typing mistake
+CONF_GRID_OPERATOR: Final = "grid_operator"
+CONF_INVERTER_KW: Final = "inverter_kw"
+MAX_INVERTER_KW: Final = 10.0  # compensation is for installations under 10 kVA
+CONF_PROSUMER_RATE: Final = "prosumer_rate"
+MAX_PROSUMER_RATE: Final = 500.0
+# Wallonia's yearly prosumer tariff, EUR per kWe of inverter power per year, excluding VAT, as
+# published for 2026 (the regional rebate ended in 2024). Defaults the user can edit: they change
+# every January.
+PROSUMER_RATES_2026: Final = {
+    "ores": 80.98,
+    "resa": 79.45,
+    "aieg": 76.45,
+    "aiesh": 93.67,
+    "rew": 87.74,
+}
+DEFAULT_GRID_OPERATOR: Final = "ores"
+# VAT on a household's electricity, and so on the prosumer tariff.
+ELECTRICITY_VAT: Final = 0.06
+# The Walloon form's keys, and every billing key (removed when the region is unset).
+WALLONIA_KEYS: Final = (
+    CONF_NET_METERING,
+    CONF_READING_DATE,
+    CONF_NEXT_READING_DATE,
+    *READING_INDEXES,
+    CONF_NETTING,
+    CONF_BILLABLE_PRICE,
+    CONF_GRID_OPERATOR,
+    CONF_INVERTER_KW,
+    CONF_PROSUMER_RATE,
+)
+BILLING_KEYS: Final = frozenset({CONF_REGION, *WALLONIA_KEYS})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 import logging
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.components import mqtt
 from homeassistant.config_entries import ConfigEntry
@@ -52,9 +52,12 @@ from .repairs import (
     async_report_rejections,
 )
 
+if TYPE_CHECKING:
+    from .data import LowiData
+
 _LOGGER = logging.getLogger(__name__)
 
-type LowiConfigEntry = ConfigEntry[LowiCoordinator]
+type LowiConfigEntry = ConfigEntry[LowiData]
 
 # Physical bounds, in the counters' final units per hour. A Belgian home connection tops out near
 # 3 x 400 V x 63 A = 44 kVA; a G10 gas meter at 16 m3/h; a home water meter well below 10 m3/h.

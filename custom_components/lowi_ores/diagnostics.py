@@ -24,7 +24,8 @@ async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: LowiConfigEntry
 ) -> dict[str, Any]:
     """Return diagnostics for a config entry."""
-    coordinator = entry.runtime_data
+    coordinator = entry.runtime_data.coordinator
+    ledger = entry.runtime_data.ledger
     data = coordinator.data
     rejected = coordinator.rejections.as_dict()
     diagnostics: dict[str, Any] = {
@@ -64,6 +65,8 @@ async def async_get_config_entry_diagnostics(
             }
             for key, guard in coordinator.guards.items()
         },
+        # The billing ledger's stored state, part by part (None: no region set).
+        "billing": None if ledger is None else {part.key: part.as_dict() for part in ledger.parts},
         "rejected_messages": rejected
         | {
             # A reason can quote the start of a payload, which may hold the ident.

@@ -54,6 +54,7 @@ from .const import (
 )
 from .coordinator import LowiConfigEntry, LowiCoordinator, MeterData
 from .entity import LowiChannelEntity, LowiEntity
+from .ledger.sensor import LedgerSensor
 from .publishing import ThinnedIndex, TimeWeightedMean
 
 # Push updates: no polling, no parallel limit needed.
@@ -303,7 +304,9 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the sensors; gas and water once the dongle reports them."""
-    coordinator = entry.runtime_data
+    coordinator = entry.runtime_data.coordinator
+    if (ledger := entry.runtime_data.ledger) is not None:
+        async_add_entities(LedgerSensor(ledger, d) for d in ledger.sensor_descriptions())
     registry = er.async_get(hass)
 
     def _known(description: LowiSensorEntityDescription) -> bool:

@@ -38,7 +38,7 @@ async def async_setup_entry(
         if RELAY in keys:
             async_add_entities([LowiRelaySwitch(channel)])
 
-    entry.async_on_unload(entry.runtime_data.channels.async_add_listener(_add_relay))
+    entry.async_on_unload(entry.runtime_data.coordinator.channels.async_add_listener(_add_relay))
 
 
 class LowiRelaySwitch(LowiChannelEntity, SwitchEntity):

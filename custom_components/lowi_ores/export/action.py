@@ -56,6 +56,7 @@ from ..const import (
     LAST_CHANNEL,
     SERVICE_EXPORT,
 )
+from ..ledger.net_metering import export_balance_periods
 from .intervals import (
     Resolution,
     ceil_boundary,
@@ -294,8 +295,19 @@ async def _async_export(call: ServiceCall) -> ServiceResponse:
         ),
         (labels["about_note"], labels["note"]),
     )
+    runtime = getattr(entry, "runtime_data", None)
     request = ExportRequest(
-        sources, start, end, resolution, zone, fmt, path, labels, about, dt_util.utcnow()
+        sources,
+        start,
+        end,
+        resolution,
+        zone,
+        fmt,
+        path,
+        labels,
+        about,
+        dt_util.utcnow(),
+        export_balance_periods(None if runtime is None else runtime.ledger),
     )
     try:
         result = await get_instance(hass).async_add_executor_job(run_export, hass, request)

@@ -25,6 +25,7 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.recorder import get_instance, session_scope
 from homeassistant.util.unit_conversion import BaseUnitConverter
 
+from ..billing.net_metering import BalancePeriod, RunningBalance
 from .intervals import Resolution, boundaries
 from .rows import (
     ELECTRICITY_COUNTERS,
@@ -107,6 +108,8 @@ class ExportRequest:
     labels: dict[str, str]
     about: tuple[tuple[str, str], ...]
     now: datetime  # rows ending after it are still running
+    # Net metering on: its reading periods, for the balance column.
+    balance_periods: tuple[BalancePeriod, ...] = ()
 
     @property
     def counters(self) -> tuple[str, ...]:
@@ -140,7 +143,9 @@ def run_export(hass: HomeAssistant, request: ExportRequest) -> ExportResult:
 
 def _write(request: ExportRequest, rows: Iterator[Row]) -> ExportResult:
     totals = Totals()
-    columns = columns_for(request.counters, request.resolution)
+    columns = columns_for(
+        request.counters, request.resolution, balance=bool(request.balance_periods)
+    )
     request.path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(
         prefix=".lowi_ores-", suffix=request.path.suffix, dir=request.path.parent
@@ -162,9 +167,13 @@ def _write_file(
     rows: Iterable[Row],
     totals: Totals,
 ) -> None:
+    balance = RunningBalance(request.balance_periods)
+
     def feed(writer: ExportWriter) -> None:
         for row in rows:
             row.running = row.end > request.now
+            if request.balance_periods:
+                row.balance = balance.next(row.start, row.end, row.start_net_index, row.net)
             writer.write(row)
             totals.add(row)
 

@@ -71,6 +71,8 @@ class Row:
     peak_import_power: float | None = None
     # Still running when the export was made: its values are "so far".
     running: bool = False
+    # Net-metering balance since the reading date at the row's end, when asked and known.
+    balance: float | None = None
 
     def _sum(self, counters: Sequence[str]) -> float | None:
         values = [self.usage.get(counter) for counter in counters]
@@ -94,6 +96,15 @@ class Row:
         if self.imported is None or self.exported is None:
             return None
         return self.imported - self.exported
+
+    @property
+    def start_net_index(self) -> float | None:
+        """Import minus export indexes at the start of the interval, when all four are known."""
+        values = [self.indexes.get(counter) for counter in ELECTRICITY_COUNTERS]
+        if any(value is None for value in values):
+            return None
+        day_import, night_import, day_export, night_export = (v or 0.0 for v in values)
+        return day_import + night_import - day_export - night_export
 
     @property
     def has_data(self) -> bool:

@@ -18,6 +18,8 @@ import xlsxwriter
 from .intervals import Resolution
 from .rows import ELECTRICITY_COUNTERS, Counter, Row, channel_key
 
+# Net metering on: the balance since the reading date at each row's end.
+BALANCE_COLUMN = "net_metering_balance"
 # Gas and water are exported as what was used during the interval, not as indexes.
 USED_COLUMNS = {Counter.GAS: "gas_used", Counter.WATER: "water_used"}
 
@@ -62,10 +64,14 @@ class Column:
         return f"{text} ({self.unit})" if self.unit else text
 
 
-def columns_for(counters: Sequence[str], resolution: Resolution) -> list[Column]:
+def columns_for(
+    counters: Sequence[str], resolution: Resolution, *, balance: bool = False
+) -> list[Column]:
     """Return the value columns (after the time and data columns) of an export."""
     columns = [Column(counter.value, "kWh") for counter in ELECTRICITY_COUNTERS]
     columns += [Column("imported", "kWh"), Column("exported", "kWh"), Column("net", "kWh")]
+    if balance:
+        columns.append(Column(BALANCE_COLUMN, "kWh"))
     columns += [
         Column(USED_COLUMNS[counter], "m³")
         for counter in (Counter.GAS, Counter.WATER)
@@ -100,6 +106,8 @@ def row_values(row: Row, columns: Sequence[Column]) -> list[float | None]:
                 value = row.average_import_power
             case "peak_import_power":
                 value = row.peak_import_power
+            case "net_metering_balance":
+                value = row.balance
             case "gas_used":
                 value = row.usage.get(Counter.GAS)
             case "water_used":
