@@ -48,6 +48,9 @@ from demo.processes import (
 
 HERE = Path(__file__).resolve().parent
 DASHBOARD_URL = "dashboard-lowi3"
+# The household charges an electric car (7.4 kW) some evenings, on top of the cooking: the
+# capacity tariff's peaks are worth watching, so the demo switches the tariff on.
+DEMO_CAR_W = 7400
 DEMO_YAML = f"""
 # The demo's additions (demo/__main__.py): the UI, history, the Energy dashboard, the LoWi3
 # dashboard, and the back-filled statistics.
@@ -202,7 +205,11 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one story
         say(f"simulating the household (seed {args.seed}) from midnight {args.days} days ago ...")
         started = time.monotonic()
         history = backfill(
-            lambda key: entity_id(key, IDENT), args.seed, args.days, ZoneInfo(TIME_ZONE)
+            lambda key: entity_id(key, IDENT),
+            args.seed,
+            args.days,
+            ZoneInfo(TIME_ZONE),
+            ev_w=DEMO_CAR_W,
         )
         say(f"... done in {time.monotonic() - started:.0f} s, up to {history.end:%H:%M} UTC")
 
@@ -216,10 +223,14 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one story
             extra_yaml=DEMO_YAML,
             helpers=(HISTORY_LOADER,),
             language=args.language,
-            # Net metering from the first back-filled day, with the bill's indexes of that day.
+            # Net metering from the first back-filled day, with the bill's indexes of that day;
+            # the capacity tariff switched on to watch the car's peaks, with the peaks of the
+            # back-filled days.
             lowi_options=wallonia_options(
                 first_midnight(history.end, args.days, ZoneInfo(TIME_ZONE)).date()
-            ),
+            )
+            | {"capacity_tariff": True},
+            billing={"capacity": history.capacity},
         )
         (config_dir / "dashboards").mkdir()
         for dashboard in sorted((HERE / "config" / "dashboards").glob("*.yaml")):

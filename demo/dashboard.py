@@ -75,6 +75,34 @@ TEXTS: Final[dict[str, tuple[str, str, str]]] = {
         "Afgenomen van het net",
         "Aus dem Netz bezogen",
     ),
+    "Capacity tariff": ("Tarif capacitaire", "Capaciteitstarief", "Kapazitätstarif"),
+    "This quarter-hour, projected": (
+        "Ce quart d'heure, prévu",
+        "Dit kwartier, verwacht",
+        "Diese Viertelstunde, Prognose",
+    ),
+    "Peak warning": ("Alerte de pointe", "Piekwaarschuwing", "Spitzenwarnung"),
+    "This quarter-hour so far": (
+        "Ce quart d'heure jusqu'ici",
+        "Dit kwartier tot nu",
+        "Diese Viertelstunde bisher",
+    ),
+    "Month peak": ("Pointe du mois", "Maandpiek", "Monatsspitze"),
+    "Billed power (12-month mean)": (
+        "Puissance facturée (moyenne sur 12 mois)",
+        "Gefactureerd vermogen (12-maandsgemiddelde)",
+        "Abgerechnete Leistung (12-Monats-Mittel)",
+    ),
+    "Capacity tariff per month": (
+        "Tarif capacitaire par mois",
+        "Capaciteitstarief per maand",
+        "Kapazitätstarif pro Monat",
+    ),
+    "Quarter-hour power, last 6 hours": (
+        "Puissance du quart d'heure, 6 dernières heures",
+        "Kwartiervermogen, laatste 6 uur",
+        "Viertelstunden-Leistung, letzte 6 Stunden",
+    ),
     "Day tariff": ("Tarif jour", "Dagtarief", "Tagtarif"),
     "Net metering since the yearly reading": (
         "Compensation depuis le relevé annuel",

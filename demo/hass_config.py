@@ -379,6 +379,7 @@ def write_config(
     http_host: str = "127.0.0.1",
     ident: str = IDENT,
     lowi_options: dict[str, Any] | None = None,
+    billing: dict[str, dict[str, Any]] | None = None,
     username: str = "demo",
     password: str = "demo-password",  # noqa: S107 - a documented demo login
     name: str = "LoWi3 demo",
@@ -391,7 +392,7 @@ def write_config(
 
     `helpers` are the demo's or the test's own components, written next to the integration.
     `language` is Home Assistant's, and the demo user's in the frontend (else the browser's
-    would be used).
+    would be used). `billing`: the billing ledger's parts as its Store keeps them (by part).
     """
     if config_dir.exists():
         shutil.rmtree(config_dir)
@@ -451,6 +452,9 @@ def write_config(
         "auth": _storage("auth", auth),
         "auth_provider.homeassistant": _storage("auth_provider.homeassistant", provider),
     }
+    if billing is not None:
+        key = f"lowi_ores.{lowi['entry_id']}.billing"
+        files[key] = _storage(key, {"parts": billing})
     user_data = f"frontend.user_data_{auth['users'][0]['id']}"
     files[user_data] = _storage(
         user_data,

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import Any, Final
 
+from custom_components.lowi_ores.billing.capacity import PeakHistory
+from custom_components.lowi_ores.billing.quarters import QuarterAccumulator
 from simulator import Simulation, SimulationConfig
 
 FIVE_MINUTES: Final = timedelta(minutes=5)
@@ -54,6 +56,9 @@ class Backfill:
     end: datetime
     final_fields: Fields
     statistics: list[dict[str, Any]]
+    # The capacity tariff's month peaks of the past days, as the ledger's Store keeps them.
+    capacity: dict[str, Any]
+    ev_w: int = 0
 
     def simulator_arguments(self) -> list[str]:
         """Return the simulator's options that make it start with the final indexes."""
@@ -69,6 +74,8 @@ class Backfill:
         arguments: list[str] = []
         for option, value in options.items():
             arguments += [option, f"{int(value) / 1000:.3f}"]
+        if self.ev_w:
+            arguments += ["--ev", str(self.ev_w)]
         return arguments
 
 
@@ -88,25 +95,37 @@ def backfill(
     seed: int,
     days: int,
     zone: tzinfo,
+    *,
     now: datetime | None = None,
+    ev_w: int = 0,
 ) -> Backfill:
     """Simulate from local midnight `days` days ago to `now` (5-minute boundary) into statistics.
 
     The history starts at the beginning of a day in `zone` (Home Assistant's time zone), so that
     its first day is whole in the Energy dashboard. `entity_id` turns a sensor key into its
-    entity id, which is the statistic id.
+    entity id, which is the statistic id. `ev_w`: the household's car charger (0: no car).
     """
     end = _floor(now or datetime.now(UTC), FIVE_MINUTES)
     start = first_midnight(end, days, zone)
     simulation = Simulation(
-        SimulationConfig(seed=seed, start=start, interval=SAMPLE.total_seconds(), substep=30)
+        SimulationConfig(
+            seed=seed, start=start, interval=SAMPLE.total_seconds(), substep=30, ev_w=ev_w
+        )
     )
     first = _fields(simulation)
+    # The quarter-hours of the import total, minute by minute, as the integration counts them.
+    quarters = QuarterAccumulator()
+    peaks = PeakHistory()
+    quarters.add(start.timestamp(), _wh("CIH", "CIL")(first))
     # One row per 5-minute period: the readings at its end, the power sampled every minute.
     periods: list[tuple[datetime, Fields, list[Fields]]] = []
     moment = start
     while moment < end:
         samples = [_fields(simulation) for _ in range(int(FIVE_MINUTES / SAMPLE))]
+        for number, sample in enumerate(samples, start=1):
+            at = (moment + number * SAMPLE).timestamp()
+            for quarter in quarters.add(at, _wh("CIH", "CIL")(sample)):
+                peaks.add(quarter)
         periods.append((moment, samples[-1], samples))
         moment += FIVE_MINUTES
 
@@ -135,7 +154,11 @@ def backfill(
             _statistic(entity_id(key), "W", "power", has_sum=False, rows=rows, end=end)
         )
     return Backfill(
-        end=end, final_fields=periods[-1][1] if periods else first, statistics=statistics
+        end=end,
+        final_fields=periods[-1][1] if periods else first,
+        statistics=statistics,
+        capacity={"peaks": peaks.as_dict()},
+        ev_w=ev_w,
     )
 
 

@@ -80,6 +80,17 @@ def _wh(text: str) -> int:
     return round(value * 1000)
 
 
+def _charger(text: str) -> int:
+    """Parse --ev: a charging power in W, from 0 (no car) to 22 kW."""
+    try:
+        value = int(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"not a whole number of watts: {text!r}") from err
+    if not 0 <= value <= 22_000:
+        raise argparse.ArgumentTypeError(f"a home charger draws 0 to 22000 W: {text}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the command line parser."""
     defaults = SimulationConfig(start=datetime(2000, 1, 1, tzinfo=UTC))
@@ -163,6 +174,15 @@ def build_parser() -> argparse.ArgumentParser:
             help=f"initial index in {unit} (default {getattr(defaults, field) / 1000:g})",
         )
     model.add_argument(
+        "--ev",
+        type=_charger,
+        default=0,
+        dest="ev_w",
+        metavar="W",
+        help="an electric car charging at this power on about half the evenings "
+        "(e.g. 7400; default 0: no car)",
+    )
+    model.add_argument(
         "--current-unit",
         choices=("mA", "cA"),
         default="mA",
@@ -223,6 +243,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         name=args.name,
         gas=args.gas,
         water=args.water,
+        ev_w=args.ev_w,
         import_day_wh=args.import_day_wh,
         import_night_wh=args.import_night_wh,
         export_day_wh=args.export_day_wh,

@@ -290,6 +290,27 @@ def day_plan(seed: int, day: date) -> DayPlan:
     )
 
 
+@lru_cache(maxsize=512)
+def ev_session(seed: int, day: date, watts: int) -> Event | None:
+    """Return the evening an electric car charges at home, or None on a day it does not.
+
+    Drawn from its own generator, so a household without a car has exactly the days it had
+    before cars were simulated. The car comes home with 8 to 25 kWh to refill, about every
+    other day, and charges at full power from shortly after it is back.
+    """
+    if watts <= 0:
+        return None
+    rng = random.Random(f"{seed}:ev:{day.isoformat()}")  # noqa: S311 - a simulation
+    if rng.random() >= 0.5:
+        return None
+    plan = day_plan(seed, day)
+    start = plan.back + rng.uniform(5, 40) * 60 if plan.leave is not None else _minutes(17)
+    if plan.leave is None:
+        start += rng.uniform(0, 150) * 60
+    energy_wh = rng.uniform(8_000, 25_000)
+    return Event("electric car", start, (Phase(energy_wh / watts * 3600, watts),))
+
+
 @dataclass(frozen=True, slots=True)
 class Sample:
     """The household at one moment: rates rounded to whole units, ready to be integrated."""
@@ -319,6 +340,7 @@ class Household:
     gas: bool = True
     water: bool = True
     heat_pump: bool = False
+    ev_w: int = 0  # charging power of an electric car; 0: no car
 
     def outdoor_temperature(self, plan: DayPlan, seconds: float) -> float:
         """Return the air temperature (degrees C) at a time of a local day."""
@@ -361,6 +383,12 @@ class Household:
                     watts += phase.watts
                     litres_per_minute += phase.litres_per_minute
                     hot_litres_per_minute += phase.litres_per_minute * phase.hot_fraction
+
+        if self.ev_w > 0:
+            for day, second in ((yesterday.day, seconds + 86400), (plan.day, seconds)):
+                session = ev_session(self.seed, day, self.ev_w)
+                if session is not None and (phase := session.phase_at(second)) is not None:
+                    watts += phase.watts
 
         heating_kw = self._heating_kw(plan, seconds, temperature, solar)
         hot_water_kw = hot_litres_per_minute * 60 * HOT_WATER_DELTA_K * WATER_HEAT_KWH_PER_L_K

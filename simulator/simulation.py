@@ -38,6 +38,7 @@ class SimulationConfig:
     name: str = "Simulated home"
     gas: bool = True
     water: bool = True
+    ev_w: int = 0  # an electric car charging at this power some evenings; 0: no car
     import_day_wh: int = 4_512_345
     import_night_wh: int = 6_234_567
     export_day_wh: int = 3_123_456
@@ -60,6 +61,8 @@ class SimulationConfig:
             raise ValueError("start must be an aware datetime")
         if not (self.interval > 0 and self.speed > 0 and self.substep > 0):
             raise ValueError("interval, speed and substep must be positive")
+        if not 0 <= self.ev_w <= 22_000:
+            raise ValueError("a home charger draws 0 to 22,000 W")
         if (
             min(self.import_day_wh, self.import_night_wh, self.export_day_wh) < 0
             or min(self.export_night_wh, self.gas_dm3, self.water_l) < 0
@@ -107,6 +110,7 @@ class Simulation:
             gas=config.gas,
             water=config.water,
             heat_pump=config.heat_pump_channel is not None,
+            ev_w=config.ev_w,
         )
         self.imported = IntegratingCounter([config.import_day_wh, config.import_night_wh])
         self.exported = IntegratingCounter([config.export_day_wh, config.export_night_wh])

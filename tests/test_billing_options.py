@@ -10,7 +10,11 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.lowi_ores.billing.periods import local_date
 from custom_components.lowi_ores.const import (
+    CAPACITY_RATE_2026,
     CONF_BILLABLE_PRICE,
+    CONF_CAPACITY_RATE,
+    CONF_CAPACITY_TARIFF,
+    CONF_CAPACITY_WARNING_MARGIN,
     CONF_GRID_OPERATOR,
     CONF_INVERTER_KW,
     CONF_NET_METERING,
@@ -34,6 +38,12 @@ from .conftest import IDENT, Dongle, make_payload
 
 pytestmark = pytest.mark.usefixtures("mqtt_mock")
 
+# What a billing form stores for the capacity tariff when its fields are left alone.
+CAPACITY_OFF = {
+    CONF_CAPACITY_TARIFF: False,
+    CONF_CAPACITY_RATE: CAPACITY_RATE_2026,
+    CONF_CAPACITY_WARNING_MARGIN: 0.5,
+}
 TOMORROW = (local_date(dt_util.utcnow()) + timedelta(days=1)).isoformat()
 
 VALID: dict[str, Any] = {
@@ -70,7 +80,7 @@ async def test_wallonia_saved_flat(hass: HomeAssistant, init_integration: MockCo
     result = await hass.config_entries.options.async_configure(result["flow_id"], VALID)
     await hass.async_block_till_done()
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert init_integration.options == VALID | {
+    assert init_integration.options == VALID | CAPACITY_OFF | {
         CONF_TIMEOUT: 90,
         CONF_REGION: "wallonia",
         CONF_NEXT_READING_DATE: "2027-03-14",
@@ -171,7 +181,7 @@ async def test_net_metering_off_needs_no_date(
         {CONF_NET_METERING: False, CONF_NETTING: "together", CONF_GRID_OPERATOR: "ores"},
     )
     await hass.async_block_till_done()
-    assert init_integration.options == {
+    assert init_integration.options == CAPACITY_OFF | {
         CONF_REGION: "wallonia",
         CONF_NET_METERING: False,
         CONF_NETTING: "together",
@@ -195,7 +205,11 @@ async def test_no_net_metering_elsewhere(
     assert CONF_NET_METERING not in result["data_schema"].schema
     result = await hass.config_entries.options.async_configure(result["flow_id"], {})
     await hass.async_block_till_done()
-    assert init_integration.options == {CONF_REGION: region, CONF_TIMEOUT: 60}
+    assert init_integration.options == CAPACITY_OFF | {
+        CONF_REGION: region,
+        CONF_TIMEOUT: 60,
+        CONF_CAPACITY_TARIFF: region == "flanders",  # on by default in Flanders only
+    }
     assert hass.states.get(f"sensor.lowi3_{IDENT}_net_metering_balance") is None
 
 

@@ -147,3 +147,32 @@ def test_entity_registry_keeps_english_ids() -> None:
     # The simulator's channels, which the LoWi3 dashboard shows.
     assert entries["sensor.heat_pump_power"]["unique_id"] == f"{IDENT}_ch1_power"
     assert entries["sensor.solar_panels_index_total"]["unique_id"] == f"{IDENT}_ch2_index_total"
+
+
+def test_backfill_keeps_the_capacity_peaks_of_the_car_evenings(tmp_path: Path) -> None:
+    """With the car, the past days' quarter-hours give month peaks; the Store gets them."""
+    now = datetime(2026, 11, 29, 5, 57, tzinfo=UTC)
+    history = backfill(
+        lambda key: entity_id(key, IDENT), seed=3, days=3, zone=BRUSSELS, now=now, ev_w=7400
+    )
+    peak = history.capacity["peaks"]["2026-11-01"]
+    assert 7 < peak["power"] < 15  # the car, and more
+    start = datetime.fromtimestamp(peak["start"], BRUSSELS)
+    assert start.minute % 15 == 0
+    assert 16 <= start.hour <= 23  # an evening
+    assert history.simulator_arguments()[-2:] == ["--ev", "7400"]
+    plain = backfill(lambda key: entity_id(key, IDENT), seed=3, days=3, zone=BRUSSELS, now=now)
+    assert "--ev" not in plain.simulator_arguments()
+    assert plain.capacity["peaks"]["2026-11-01"]["power"] < peak["power"]
+
+    config = tmp_path / "config"
+    write_config(
+        config,
+        broker_host="127.0.0.1",
+        broker_port=1883,
+        http_port=8123,
+        lowi_options={"region": "flanders", "capacity_tariff": True},
+        billing={"capacity": history.capacity},
+    )
+    stored = json.loads(next((config / ".storage").glob("lowi_ores.*.billing")).read_text())
+    assert stored["data"]["parts"]["capacity"] == json.loads(json.dumps(history.capacity))

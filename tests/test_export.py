@@ -240,6 +240,11 @@ async def test_quarter_hours_from_recorded_states(
     ]
     assert got == EXPECTED_QUARTERS
     assert [row["data"] for row in rows] == ["complete", "complete", "missing", "missing"]
+    # The capacity tariff's figure, from the indexes (10 Wh a minute): interpolated at each
+    # boundary, spread over the silence from 10:29:30 to 10:45:30, flagged in every quarter it
+    # touches (10:15 ends inside it).
+    assert [_number(row["quarter_average_import_power_kw"]) for row in rows] == [0.6] * 4
+    assert [row["quarter_estimated"] for row in rows] == ["0.0", "1.0", "1.0", "1.0"]
     assert rows[0]["import_index_night_kwh"] == "2000.0"
     assert rows[0]["export_index_day_kwh"] == "500.0"
     assert rows[0]["export_index_night_kwh"] == "300.0"
@@ -420,12 +425,20 @@ def _import_hourly(
 
 
 async def _with_statistics(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, skip: range = range(0)
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    skip: range = range(0),
+    entry: MockConfigEntry | None = None,
 ) -> datetime:
     """October 2026 (and the hour before it) in hourly statistics; returns the first hour."""
     first_hour = local(2026, 9, 30, 23, 0).astimezone(UTC)
     freezer.move_to(local(2026, 11, 5, 12, 0))
-    await _setup(hass)
+    if entry is None:
+        await _setup(hass)
+    else:
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
     for _ in range(3):  # so that the gas and water sensors exist
         await _publish(hass, freezer, dt_util.utcnow() + timedelta(seconds=10))
     _import_hourly(hass, first_hour, 24 * 33, skip)
@@ -453,6 +466,7 @@ async def test_month_day_and_hour_rows_from_statistics(
     assert row["import_index_day_kwh"] == "1000.4"  # the state at the end of the hour before
     assert row["gas_used_m3"] == "37.25"
     assert row["water_used_m3"] == ""
+    assert "month_peak_power_kw" not in row  # no capacity tariff on this entry
 
     days = await _export(hass, start="2026-10-24", end="2026-10-26", resolution="day")
     rows = _csv(days["path"])
@@ -471,6 +485,59 @@ async def test_month_day_and_hour_rows_from_statistics(
         "2026-10-25T02:00:00+01:00",
     ]
     assert {row["imported_kwh"] for row in rows} == {"0.6"}
+
+
+async def test_month_rows_carry_the_capacity_peak(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+) -> None:
+    """With the capacity tariff, a month row shows the month's peak and its quarter's start."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=f"LoWi3 {IDENT}",
+        unique_id=IDENT,
+        data={CONF_IDENT: IDENT},
+        options={"region": "flanders"},
+        entry_id="capacityexport",
+    )
+    peak_start = local(2026, 10, 13, 18, 45)
+    hass_storage["lowi_ores.capacityexport.billing"] = {
+        "version": 1,
+        "key": "lowi_ores.capacityexport.billing",
+        "data": {
+            "parts": {
+                "capacity": {
+                    "peaks": {"2026-10-01": {"power": 7.25, "start": peak_start.timestamp()}}
+                }
+            }
+        },
+    }
+    await _with_statistics(hass, freezer, entry=entry)
+    month = await _export(hass, start="2026-10-01", end="2026-10-31", resolution="month")
+    [row] = _csv(month["path"])
+    assert row["month_peak_power_kw"] == "7.25"
+    assert row["month_peak_start"] == "2026-10-13T18:45:00+02:00"
+    xlsx = await _export(
+        hass, start="2026-09-01", end="2026-10-31", resolution="month", format="xlsx"
+    )
+    sheet = openpyxl.load_workbook(xlsx["path"]).worksheets[0]
+    header = [cell.value for cell in sheet[1]]
+    lines = list(sheet.iter_rows(min_row=2, values_only=True))
+    peak = header.index("Month peak (kW)")
+    assert lines[0][peak] is None  # September: no peak known
+    assert lines[1][peak] == 7.25
+    assert lines[1][header.index("Start of the month peak quarter-hour")] == datetime(
+        2026, 10, 13, 18, 45
+    )
+    belgian = await _export(
+        hass, start="2026-10-01", end="2026-10-31", resolution="month", format="csv_semicolon"
+    )
+    text = Path(belgian["path"]).read_text(encoding="utf-8-sig").splitlines()
+    cells = dict(zip(text[0].split(";"), text[1].split(";"), strict=True))
+    assert cells["Month peak (kW)"] == "7,250"
+    assert cells["Start of the month peak quarter-hour"] == "2026-10-13 18:45:00"
 
 
 @ALL_DATABASES

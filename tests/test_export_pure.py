@@ -283,3 +283,68 @@ def _placeholders(text: str) -> list[str]:
     import re
 
     return re.findall(r"\{(\w+)\}", text)
+
+
+def _import_changes(
+    minutes: list[float], kilowatts: float, start: float = 100.0
+) -> list[tuple[float, str, float | None]]:
+    """The day counter at each minute, importing at a constant power from the first boundary."""
+    return [
+        (_at(minute), Counter.IMPORT_DAY.value, start + kilowatts * minute / 60)
+        for minute in minutes
+    ]
+
+
+def test_quarter_power_is_interpolated_between_the_values_around_each_boundary() -> None:
+    """Values at 30 s past each minute: the boundaries fall between them, 3 kW throughout."""
+    minutes = [n + 0.5 for n in range(-1, 32)]  # the last, at 30:30, closes the second quarter
+    changes = _import_changes(minutes[1:], 3.0)
+    rows = list(rows_from_states(_bounds(2), _initial(import_index_day=100.0 - 0.025),
+                                 changes, ELECTRICITY_COUNTERS, initial_time=_at(-0.5)))  # fmt: skip
+    assert [row.quarter_power for row in rows] == [pytest.approx(3.0), pytest.approx(3.0)]
+    assert [row.quarter_estimated for row in rows] == [False, False]
+    # The index in effect at the boundary (the naive reading) is 30 s of energy behind.
+    assert rows[0].imported == pytest.approx(0.75)
+
+
+def test_quarter_power_of_the_last_row_needs_a_value_after_it() -> None:
+    changes = _import_changes([n + 0.5 for n in range(15)], 2.0)
+    rows = list(rows_from_states(_bounds(1), _initial(import_index_day=100.0),
+                                 changes, ELECTRICITY_COUNTERS))  # fmt: skip
+    assert rows[0].quarter_power is None  # nothing after 09:15 yet
+    rows = list(rows_from_states(_bounds(1), _initial(import_index_day=100.0),
+                                 [*changes, *_import_changes([16.5], 2.0)],
+                                 ELECTRICITY_COUNTERS))  # fmt: skip
+    assert rows[0].quarter_power == pytest.approx(2.0, abs=0.01)
+    assert rows[0].quarter_estimated  # where the index stood at 09:00 is not known
+
+
+def test_quarter_power_across_unavailability_is_estimated() -> None:
+    """Unavailable from 09:20 to 09:40: its energy is spread, those quarters estimated."""
+    changes = [
+        *_import_changes([n + 0.5 for n in range(20)], 4.0),
+        (_at(20.2), Counter.IMPORT_DAY.value, None),
+        *_import_changes([n + 0.5 for n in range(40, 47)], 4.0),
+    ]
+    rows = list(rows_from_states(_bounds(3), _initial(import_index_day=100.0 - 4 / 120),
+                                 changes, ELECTRICITY_COUNTERS, initial_time=_at(-0.5)))  # fmt: skip
+    assert [row.quarter_estimated for row in rows] == [False, True, True]
+    assert [row.quarter_power for row in rows] == [pytest.approx(4.0)] * 3
+    assert rows[1].imported is None  # the existing columns still invent nothing
+
+
+def test_rows_without_both_import_counters_have_no_quarter_power() -> None:
+    changes = [(_at(5), Counter.EXPORT_DAY.value, 1.0)]
+    rows = list(rows_from_states(_bounds(2), {Counter.EXPORT_DAY.value: 0.5}, changes,
+                                 [Counter.EXPORT_DAY]))  # fmt: skip
+    assert [row.quarter_power for row in rows] == [None, None]
+
+
+def test_quarter_columns() -> None:
+    columns = columns_for(ELECTRICITY_COUNTERS, Resolution.QUARTER_HOUR)
+    names = [column.machine_name() for column in columns]
+    assert names[-2:] == ["quarter_average_import_power_kw", "quarter_estimated"]
+    row = Row(T0, T0, {}, {}, quarter_power=2.3456, quarter_estimated=True)
+    assert row_values(row, columns[-2:]) == [2.346, 1.0]
+    assert row_values(Row(T0, T0, {}, {}), columns[-2:]) == [None, None]
+    assert "quarter_estimated" not in [c.key for c in columns_for([], Resolution.DAY)]

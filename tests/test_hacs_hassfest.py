@@ -30,7 +30,10 @@ import pytest
 import yaml
 
 from custom_components.lowi_ores.const import DOMAIN, READING_INDEXES, TARIFF_CODE_MAPS
-from custom_components.lowi_ores.ledger.parts import LEDGER_SENSOR_KEYS
+from custom_components.lowi_ores.ledger.parts import (
+    LEDGER_BINARY_SENSOR_KEYS,
+    LEDGER_SENSOR_KEYS,
+)
 from custom_components.lowi_ores.sensor import SENSORS
 from homeassistant import components as ha_components
 from homeassistant.const import __version__ as ha_version
@@ -468,6 +471,7 @@ def test_entity_keys_are_translated() -> None:
     assert set(STRINGS["selector"]["tariff_codes"]["options"]) == set(TARIFF_CODE_MAPS)
     # The billing ledger's sensors are described by its parts.
     assert set(sensors) >= LEDGER_SENSOR_KEYS
+    assert set(STRINGS["entity"]["binary_sensor"]) >= LEDGER_BINARY_SENSOR_KEYS
 
 
 def _flow_calls() -> Iterator[tuple[str, ast.Call]]:

@@ -11,7 +11,7 @@ from freezegun.api import FrozenDateTimeFactory
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.lowi_ores.const import CONF_REGION, DOMAIN
+from custom_components.lowi_ores.const import CONF_CAPACITY_TARIFF, CONF_REGION, DOMAIN
 from custom_components.lowi_ores.coordinator import MeterData
 from custom_components.lowi_ores.ledger import (
     BillingLedger,
@@ -96,13 +96,13 @@ def counting_part() -> Generator[None]:
 
 @pytest.fixture
 def region_entry(mock_config_entry: MockConfigEntry) -> MockConfigEntry:
-    """An entry with a region set."""
+    """An entry with a region set (and no capacity tariff)."""
     return MockConfigEntry(
         domain=DOMAIN,
         title=mock_config_entry.title,
         unique_id=mock_config_entry.unique_id,
         data=dict(mock_config_entry.data),
-        options={CONF_REGION: "flanders"},
+        options={CONF_REGION: "flanders", CONF_CAPACITY_TARIFF: False},
     )
 
 

@@ -237,6 +237,39 @@ def test_import_and_export_are_exclusive() -> None:
     assert exported > 100
 
 
+# --- an electric car --------------------------------------------------------------------------
+
+
+def test_car_charges_some_evenings_and_changes_nothing_else() -> None:
+    """The car only adds its charging power: without it, every day is what it always was."""
+    without, with_car = Household(seed=4), Household(seed=4, ev_w=7400)
+    evenings = 0
+    for day in range(28):
+        charging = 0
+        for minute in range(0, 24 * 60, 5):
+            moment = local("2026-01-05T00:00") + timedelta(days=day, minutes=minute)
+            plain, car = without.sample(moment), with_car.sample(moment)
+            assert car.load_w - plain.load_w in (0, 7400)
+            assert car.solar_w == plain.solar_w
+            if car.load_w > plain.load_w:
+                charging += 1
+                assert to_local(moment).hour >= 16 or to_local(moment).hour < 6
+        evenings += charging > 0
+        assert charging * 5 <= 25_000 / 7400 * 60 + 5  # at most 25 kWh a session
+    assert 7 <= evenings <= 21  # about every other evening
+    assert SimulationConfig(start=local("2026-01-05T00:00")).ev_w == 0
+    with pytest.raises(ValueError, match="charger"):
+        SimulationConfig(start=local("2026-01-05T00:00"), ev_w=-5)
+
+
+def test_car_option_of_the_command(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["--stdout", "--fast", "--count", "3", "--seed", "4", "--start", "2026-01-05T19:30"]
+    assert main([*argv, "--ev", "7400", "--interval", "600"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    expected = run(3, seed=4, start=local("2026-01-05T19:30"), interval=600, ev_w=7400)
+    assert lines == [m.payload for m in expected]
+
+
 # --- payloads ----------------------------------------------------------------------------------
 
 
@@ -365,7 +398,14 @@ def test_stdout_command_keeps_the_pace(capsys: pytest.CaptureFixture[str]) -> No
 
 
 def test_command_rejects_bad_options(capsys: pytest.CaptureFixture[str]) -> None:
-    for argv in (["--faults", "flood"], ["--speed", "0"], ["--start", "yesterday"]):
+    for argv in (
+        ["--faults", "flood"],
+        ["--speed", "0"],
+        ["--start", "yesterday"],
+        ["--ev", "-1"],
+        ["--ev", "50000"],
+        ["--ev", "fast"],
+    ):
         with pytest.raises(SystemExit):
             main(argv)
     assert "unknown fault" in capsys.readouterr().err

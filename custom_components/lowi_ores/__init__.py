@@ -24,11 +24,11 @@ from .discovery import async_forget, async_take_over_discovery
 from .entity import device_info
 from .export.action import async_setup_export
 from .ledger import BillingLedger, ledger_store
-from .ledger.parts import LEDGER_SENSOR_KEYS, async_clear_ledger_issues
+from .ledger.parts import LEDGER_ENTITY_KEYS, async_clear_ledger_issues
 from .repairs import async_clear_entry_issues
 from .sensor import SENSOR_KEYS
 
-PLATFORMS: list[Platform] = [Platform.SENSOR, Platform.SWITCH]
+PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR, Platform.SWITCH]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 # "<ident>_ch<n>" and "<ident>_ch<n>_<key>": a channel's device identifier and entity unique ids.
 _CHANNEL_DEVICE = re.compile(r"_ch(?P<number>[1-9]|1[0-4])$")
@@ -56,11 +56,33 @@ async def async_setup_entry(hass: HomeAssistant, entry: LowiConfigEntry) -> bool
         ledger = BillingLedger(hass, entry, coordinator)
         await ledger.async_start()
         entry.runtime_data.ledger = ledger
+    _remove_dropped_billing_entities(hass, entry)
     dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id, **device_info(coordinator.ident, entry.title)
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
+
+
+@callback
+def _remove_dropped_billing_entities(hass: HomeAssistant, entry: LowiConfigEntry) -> None:
+    """Remove the billing entities the options no longer ask for (a region or a tariff off).
+
+    They would otherwise stay in the registry as unavailable entities nothing provides.
+    """
+    ledger = entry.runtime_data.ledger
+    provided = (
+        set()
+        if ledger is None
+        else {d.key for d in ledger.sensor_descriptions()}
+        | {d.key for d in ledger.binary_sensor_descriptions()}
+    )
+    ident = entry.runtime_data.coordinator.ident
+    dropped = {f"{ident}_{key}" for key in LEDGER_ENTITY_KEYS - provided}
+    registry = er.async_get(hass)
+    for entity in er.async_entries_for_config_entry(registry, entry.entry_id):
+        if entity.unique_id in dropped:
+            registry.async_remove(entity.entity_id)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: LowiConfigEntry) -> bool:
@@ -103,7 +125,7 @@ async def _async_follow_ident(hass: HomeAssistant, entry: LowiConfigEntry) -> No
     and long-term statistics, of a dongle that was replaced or renamed.
     """
     ident: str = entry.data[CONF_IDENT]
-    keys = SENSOR_KEYS | LEDGER_SENSOR_KEYS
+    keys = SENSOR_KEYS | LEDGER_ENTITY_KEYS
     wanted = {f"{ident}_{key}" for key in keys}
 
     @callback

@@ -36,7 +36,12 @@ from homeassistant.util import dt as dt_util
 from .billing.periods import add_years, local_date
 from .const import (
     BILLING_KEYS,
+    CAPACITY_KEYS,
+    CAPACITY_RATE_2026,
     CONF_BILLABLE_PRICE,
+    CONF_CAPACITY_RATE,
+    CONF_CAPACITY_TARIFF,
+    CONF_CAPACITY_WARNING_MARGIN,
     CONF_CURRENT_SCALE,
     CONF_GAS_UNIT,
     CONF_GRID_OPERATOR,
@@ -56,6 +61,7 @@ from .const import (
     CURRENT_SCALE_AUTO,
     CURRENT_SCALE_CENTI,
     CURRENT_SCALE_MILLI,
+    DEFAULT_CAPACITY_WARNING_MARGIN,
     DEFAULT_GAS_UNIT,
     DEFAULT_GRID_OPERATOR,
     DEFAULT_POWER_INTERVAL,
@@ -66,6 +72,7 @@ from .const import (
     FIRST_CHANNEL,
     LAST_CHANNEL,
     MAX_BILLABLE_PRICE,
+    MAX_CAPACITY_RATE,
     MAX_INVERTER_KW,
     MAX_POWER_INTERVAL,
     MAX_PROSUMER_RATE,
@@ -382,22 +389,37 @@ class LowiOptionsFlow(OptionsFlowWithReload):
     async def async_step_flanders(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Flanders: no net metering since 2021."""
-        if user_input is not None:
-            return self.async_create_entry(
-                data=without_billing(self.config_entry.options) | {CONF_REGION: REGION_FLANDERS}
-            )
-        return self.async_show_form(step_id="flanders", data_schema=probatio.Schema({}))
+        """Flanders: no net metering since 2021; the capacity tariff since 2023."""
+        return self._capacity_only_step(REGION_FLANDERS, user_input)
 
     async def async_step_brussels(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Brussels: no net metering since 2021, no prosumer or capacity tariff."""
+        return self._capacity_only_step(REGION_BRUSSELS, user_input)
+
+    def _capacity_only_step(
+        self, region: str, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        """Show and save a region whose only billing figures are the capacity tariff's."""
+        options = self.config_entry.options
+        errors: dict[str, str] = {}
         if user_input is not None:
-            return self.async_create_entry(
-                data=without_billing(self.config_entry.options) | {CONF_REGION: REGION_BRUSSELS}
-            )
-        return self.async_show_form(step_id="brussels", data_schema=probatio.Schema({}))
+            errors = validate_capacity(user_input)
+            if not errors:
+                return self.async_create_entry(
+                    data=without_billing(options)
+                    | {CONF_REGION: region}
+                    | capacity_options(user_input, region)
+                )
+        suggested = capacity_suggestions(options, region) | (user_input or {})
+        return self.async_show_form(
+            step_id=region,
+            data_schema=self.add_suggested_values_to_schema(
+                probatio.Schema(_capacity_fields()), suggested
+            ),
+            errors=errors,
+        )
 
     async def async_step_wallonia(
         self, user_input: dict[str, Any] | None = None
@@ -408,20 +430,27 @@ class LowiOptionsFlow(OptionsFlowWithReload):
         meter = self._meter_counters()
         if user_input is not None:
             errors = validate_wallonia(user_input, meter)
+            errors |= validate_capacity(user_input)
             if not errors:
                 return self.async_create_entry(
                     data=without_billing(options)
                     | {CONF_REGION: REGION_WALLONIA}
                     | wallonia_options(user_input, options)
+                    | capacity_options(user_input, REGION_WALLONIA)
                 )
         suggested = user_input if user_input is not None else dict(options)
         operator = suggested.get(CONF_GRID_OPERATOR, DEFAULT_GRID_OPERATOR)
-        suggested = {
-            CONF_NET_METERING: True,
-            CONF_NETTING: NETTING_TOGETHER,
-            CONF_GRID_OPERATOR: operator,
-            CONF_PROSUMER_RATE: PROSUMER_RATES_2026[operator],
-        } | suggested
+        suggested = (
+            {
+                CONF_NET_METERING: True,
+                CONF_NETTING: NETTING_TOGETHER,
+                CONF_GRID_OPERATOR: operator,
+                CONF_PROSUMER_RATE: PROSUMER_RATES_2026[operator],
+            }
+            | suggested
+            | capacity_suggestions(options, REGION_WALLONIA)
+            | {key: user_input[key] for key in CAPACITY_KEYS if user_input and key in user_input}
+        )
         return self.async_show_form(
             step_id="wallonia",
             data_schema=self.add_suggested_values_to_schema(_wallonia_schema(), suggested),
@@ -472,7 +501,58 @@ def _wallonia_schema() -> probatio.Schema:
         probatio.Optional(CONF_INVERTER_KW): _number("kW"),
         probatio.Optional(CONF_PROSUMER_RATE): _number("EUR/kW"),
     }
-    return probatio.Schema(fields)
+    return probatio.Schema(fields | _capacity_fields())
+
+
+def _capacity_fields() -> dict[Any, Any]:
+    return {
+        probatio.Optional(CONF_CAPACITY_TARIFF): BooleanSelector(),
+        probatio.Optional(CONF_CAPACITY_RATE): _number("EUR/kW"),
+        probatio.Optional(CONF_CAPACITY_WARNING_MARGIN): _number("kW"),
+    }
+
+
+def capacity_suggestions(options: Mapping[str, Any], region: str) -> dict[str, Any]:
+    """Return the capacity fields' values to show: stored ones, else the region's defaults.
+
+    The tariff is on by default in Flanders only; a value stored for another region does not
+    follow the user to a new one.
+    """
+    tariff = region == REGION_FLANDERS
+    if options.get(CONF_REGION) == region:
+        tariff = bool(options.get(CONF_CAPACITY_TARIFF, tariff))
+    return {
+        CONF_CAPACITY_TARIFF: tariff,
+        CONF_CAPACITY_RATE: options.get(CONF_CAPACITY_RATE, CAPACITY_RATE_2026),
+        CONF_CAPACITY_WARNING_MARGIN: options.get(
+            CONF_CAPACITY_WARNING_MARGIN, DEFAULT_CAPACITY_WARNING_MARGIN
+        ),
+    }
+
+
+def validate_capacity(user_input: Mapping[str, Any]) -> dict[str, str]:
+    """Return the capacity fields' errors by field."""
+    errors: dict[str, str] = {}
+    rate = user_input.get(CONF_CAPACITY_RATE)
+    if rate is not None and not 0 <= rate <= MAX_CAPACITY_RATE:
+        errors[CONF_CAPACITY_RATE] = "capacity_rate_out_of_range"
+    margin = user_input.get(CONF_CAPACITY_WARNING_MARGIN)
+    if margin is not None and margin < 0:
+        errors[CONF_CAPACITY_WARNING_MARGIN] = "capacity_warning_margin_negative"
+    return errors
+
+
+def capacity_options(user_input: Mapping[str, Any], region: str) -> dict[str, Any]:
+    """Return the capacity options to store from a valid form; what is left out, the defaults."""
+    rate = user_input.get(CONF_CAPACITY_RATE)
+    margin = user_input.get(CONF_CAPACITY_WARNING_MARGIN)
+    return {
+        CONF_CAPACITY_TARIFF: bool(user_input.get(CONF_CAPACITY_TARIFF, region == REGION_FLANDERS)),
+        CONF_CAPACITY_RATE: CAPACITY_RATE_2026 if rate is None else float(rate),
+        CONF_CAPACITY_WARNING_MARGIN: (
+            DEFAULT_CAPACITY_WARNING_MARGIN if margin is None else float(margin)
+        ),
+    }
 
 
 def without_billing(options: Mapping[str, Any]) -> dict[str, Any]:

@@ -156,4 +156,15 @@ WALLONIA_KEYS: Final = (
     CONF_INVERTER_KW,
     CONF_PROSUMER_RATE,
 )
-BILLING_KEYS: Final = frozenset({CONF_REGION, *WALLONIA_KEYS})
+# The capacity tariff (Flanders; offered, off by default, in the other regions).
+CONF_CAPACITY_TARIFF: Final = "capacity_tariff"
+CONF_CAPACITY_RATE: Final = "capacity_rate"
+CONF_CAPACITY_WARNING_MARGIN: Final = "capacity_warning_margin"
+CAPACITY_KEYS: Final = (CONF_CAPACITY_TARIFF, CONF_CAPACITY_RATE, CONF_CAPACITY_WARNING_MARGIN)
+# EUR per kW of the 12-month mean peak, per year, VAT included: the middle of the 2026 rates of
+# the Flemish grid areas (about 52 to 61). A default the user edits: the rate of each grid area
+# changes every January.
+CAPACITY_RATE_2026: Final = 56.5
+MAX_CAPACITY_RATE: Final = 500.0
+DEFAULT_CAPACITY_WARNING_MARGIN: Final = 0.5  # kW
+BILLING_KEYS: Final = frozenset({CONF_REGION, *WALLONIA_KEYS, *CAPACITY_KEYS})

@@ -56,6 +56,7 @@ from ..const import (
     LAST_CHANNEL,
     SERVICE_EXPORT,
 )
+from ..ledger.capacity import capacity_month_peaks
 from ..ledger.net_metering import export_balance_periods
 from .intervals import (
     Resolution,
@@ -308,6 +309,9 @@ async def _async_export(call: ServiceCall) -> ServiceResponse:
         about,
         dt_util.utcnow(),
         export_balance_periods(None if runtime is None else runtime.ledger),
+        capacity_month_peaks(None if runtime is None else runtime.ledger)
+        if resolution is Resolution.MONTH
+        else None,
     )
     try:
         result = await get_instance(hass).async_add_executor_job(run_export, hass, request)

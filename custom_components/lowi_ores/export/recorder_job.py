@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from math import isfinite
 import os
 from pathlib import Path
@@ -29,6 +29,7 @@ from ..billing.net_metering import BalancePeriod, RunningBalance
 from .intervals import Resolution, boundaries
 from .rows import (
     ELECTRICITY_COUNTERS,
+    IMPORT_COUNTERS,
     IMPORT_POWER,
     Row,
     Totals,
@@ -54,6 +55,9 @@ if TYPE_CHECKING:
 # Rows fetched from the database per round trip.
 BATCH = 5000
 HOUR = 3600.0
+# How far after the period the states are read, for the first import values after its last
+# quarter-hour (its end index is interpolated up to them).
+LOOKAHEAD = HOUR
 
 
 class StatesNotAvailableError(Exception):
@@ -110,6 +114,9 @@ class ExportRequest:
     now: datetime  # rows ending after it are still running
     # Net metering on: its reading periods, for the balance column.
     balance_periods: tuple[BalancePeriod, ...] = ()
+    # The capacity tariff's month peaks (first day of the month -> kW and the quarter's start),
+    # when the entry follows it: month rows then show them. None: no such columns.
+    month_peaks: dict[date, tuple[float, datetime]] | None = None
 
     @property
     def counters(self) -> tuple[str, ...]:
@@ -138,13 +145,28 @@ def run_export(hass: HomeAssistant, request: ExportRequest) -> ExportResult:
             if request.resolution is Resolution.QUARTER_HOUR
             else _rows_from_statistics(hass, session, request)
         )
+        if request.resolution is Resolution.MONTH and request.month_peaks is not None:
+            rows = _with_month_peaks(rows, request.month_peaks, request.zone)
         return _write(request, rows)
+
+
+def _with_month_peaks(
+    rows: Iterator[Row], peaks: dict[date, tuple[float, datetime]], zone: tzinfo
+) -> Iterator[Row]:
+    """Give each month row its month's peak, when the ledger knows it."""
+    for row in rows:
+        if (peak := peaks.get(row.start.astimezone(zone).date().replace(day=1))) is not None:
+            row.month_peak, row.month_peak_start = peak
+        yield row
 
 
 def _write(request: ExportRequest, rows: Iterator[Row]) -> ExportResult:
     totals = Totals()
     columns = columns_for(
-        request.counters, request.resolution, balance=bool(request.balance_periods)
+        request.counters,
+        request.resolution,
+        balance=bool(request.balance_periods),
+        month_peaks=request.month_peaks is not None,
     )
     request.path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(
@@ -218,13 +240,16 @@ def _rows_from_states(
         metadata_id for metadata_id, source in by_id.items() if source.key in ELECTRICITY_COUNTERS
     ]
     initial: dict[str, float | None] = {}
+    import_times: list[float] = []
     for metadata_id, source in by_id.items():
         found = session.execute(
-            select(States.state)
+            select(States.state, States.last_updated_ts)
             .where(States.metadata_id == metadata_id, States.last_updated_ts <= start_ts)
             .order_by(States.last_updated_ts.desc())
             .limit(1)
         ).first()
+        if found is not None and source.key in IMPORT_COUNTERS:
+            import_times.append(found[1])
         if found is None and metadata_id in electricity:
             earliest = session.execute(
                 select(func.min(States.last_updated_ts)).where(States.metadata_id.in_(electricity))
@@ -241,7 +266,7 @@ def _rows_from_states(
             .where(
                 States.metadata_id.in_(list(by_id)),
                 States.last_updated_ts > start_ts,
-                States.last_updated_ts <= end_ts,
+                States.last_updated_ts <= end_ts + LOOKAHEAD,
             )
             .order_by(States.last_updated_ts),
         )
@@ -261,6 +286,8 @@ def _rows_from_states(
         initial,
         changes(),
         request.counters,
+        # The import total was last recorded when the later of its two counters changed.
+        max(import_times) if len(import_times) == len(IMPORT_COUNTERS) else None,
     )
 
 

@@ -9,15 +9,22 @@ Pure: no Home Assistant import. Two sources feed the same rows:
 
 Nothing is invented: a value that is not known at a boundary leaves its cells empty, and an
 interval whose counters are not known at both ends carries no energy.
+
+15-minute rows also carry the quarter-hour's average import power as the capacity tariff counts
+it (:mod:`..billing.quarters`): the import total (day + night) at each boundary interpolated
+between the recorded values around it, and estimated where the counters were unavailable.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 import math
+
+from ..billing.quarters import Quarter, QuarterAccumulator
 
 
 class Counter(StrEnum):
@@ -69,6 +76,12 @@ class Row:
     usage: dict[str, float | None]
     average_import_power: float | None = None
     peak_import_power: float | None = None
+    # The quarter-hour's average import power from the indexes (kW), and whether it is estimated.
+    quarter_power: float | None = None
+    quarter_estimated: bool | None = None
+    # Month rows: the capacity tariff's peak of the month (kW) and when its quarter-hour began.
+    month_peak: float | None = None
+    month_peak_start: datetime | None = None
     # Still running when the export was made: its values are "so far".
     running: bool = False
     # Net-metering balance since the reading date at the row's end, when asked and known.
@@ -209,17 +222,62 @@ class _PowerTrack:
         return self.area / length
 
 
+class _QuarterTrack:
+    """The import total through its recorded values, closing quarter-hours as rows wait."""
+
+    __slots__ = ("accumulator", "closed", "first", "gap", "rows")
+
+    def __init__(self, first: float) -> None:
+        self.first = first  # the first row's start: earlier quarters are not exported
+        # Recorded states only change with the value: a long time between two is no gap; an
+        # unavailable counter is.
+        self.accumulator = QuarterAccumulator(gap_seconds=math.inf)
+        self.gap = False
+        self.closed: dict[float, Quarter] = {}
+        self.rows: deque[Row] = deque()
+
+    def update(self, timestamp: float, total: float | None) -> None:
+        if total is None:
+            self.gap = True
+            return
+        for quarter in self.accumulator.add(timestamp, total, gap=self.gap):
+            if quarter.start >= self.first:
+                self.closed[quarter.start] = quarter
+        self.gap = False
+
+    def ready(self, *, flush: bool = False) -> Iterator[Row]:
+        """Yield the waiting rows whose quarter is closed (all of them when flushing)."""
+        running = self.accumulator.quarter
+        while self.rows and (
+            flush or (running is not None and self.rows[0].start.timestamp() < running)
+        ):
+            row = self.rows.popleft()
+            if (quarter := self.closed.pop(row.start.timestamp(), None)) is not None:
+                row.quarter_power = quarter.average_power
+                row.quarter_estimated = quarter.estimated
+            yield row
+
+
+def _import_total(tracks: dict[str, _CounterTrack]) -> float | None:
+    day, night = tracks[Counter.IMPORT_DAY].value, tracks[Counter.IMPORT_NIGHT].value
+    return None if day is None or night is None else day + night
+
+
 def rows_from_states(
     bounds: Iterable[datetime],
     initial: dict[str, float | None],
     changes: Iterable[tuple[float, str, float | None]],
     counters: Sequence[str],
+    initial_time: float | None = None,
 ) -> Iterator[Row]:
     """Yield one row per interval from recorded states.
 
     initial: each key's value in effect at the first boundary.
     changes: (timestamp, key, value or None) after the first boundary, in time order; keys are
     counter names and IMPORT_POWER. A change at a boundary's exact instant is in effect there.
+    Changes after the last boundary only serve the last quarter-hour's end.
+    initial_time: when the import total in effect at the first boundary was recorded (None: not
+    known, so the first quarter-hour's start is estimated).
     """
     tracks = {counter: _CounterTrack() for counter in counters}
     power = _PowerTrack()
@@ -232,6 +290,17 @@ def rows_from_states(
     start = next(bound_iter, None)
     if start is None:
         return
+    quarters = (
+        _QuarterTrack(start.timestamp())
+        if Counter.IMPORT_DAY in tracks and Counter.IMPORT_NIGHT in tracks
+        else None
+    )
+    if quarters is not None:
+        quarters.update(
+            start.timestamp() if initial_time is None else initial_time, _import_total(tracks)
+        )
+        if initial_time is None:
+            quarters.accumulator.estimated = True
     start_values = {counter: track.value for counter, track in tracks.items()}
     power.start(start.timestamp())
     for end in bound_iter:
@@ -244,10 +313,12 @@ def rows_from_states(
                 power.update(timestamp, value)
             elif (counter_track := tracks.get(key)) is not None:
                 counter_track.update(value)
+                if quarters is not None and key in (Counter.IMPORT_DAY, Counter.IMPORT_NIGHT):
+                    quarters.update(timestamp, _import_total(tracks))
             upcoming = next(pending, None)
         power.advance(end_ts)
         end_values = {counter: track.value for counter, track in tracks.items()}
-        yield Row(
+        row = Row(
             start=start,
             end=end,
             indexes=start_values,
@@ -260,8 +331,24 @@ def rows_from_states(
             average_import_power=power.average(end_ts - start.timestamp()),
             peak_import_power=power.peak if power.covered > 0 else None,
         )
+        if quarters is None:
+            yield row
+        else:
+            quarters.rows.append(row)
+            yield from quarters.ready()
         start, start_values = end, end_values
         power.start(end_ts)
+    if quarters is None:
+        return
+    # The last quarter-hours end with the first values after them.
+    while quarters.rows and upcoming is not None:
+        timestamp, key, value = upcoming
+        if key in (Counter.IMPORT_DAY, Counter.IMPORT_NIGHT):
+            tracks[Counter(key)].update(value)
+            quarters.update(timestamp, _import_total(tracks))
+            yield from quarters.ready()
+        upcoming = next(pending, None)
+    yield from quarters.ready(flush=True)
 
 
 def _hour_end(boundary: datetime) -> float:

@@ -47,13 +47,14 @@ class Column:
     decimals: int = 3
     # For a channel's columns: its number, put into the label and the key.
     channel: int | None = None
+    time: bool = False  # a moment, not a number
 
     def machine_name(self) -> str:
         """Return the CSV header: stable, English, with the unit."""
         key = self.key if self.channel is None else f"ch{self.channel}_{self.key.split('_')[1]}"
         if self.unit is None:
             return key
-        unit = {"kWh": "kwh", "m³": "m3", "W": "w"}[self.unit]
+        unit = {"kWh": "kwh", "m³": "m3", "W": "w", "kW": "kw"}[self.unit]
         return f"{key}_{unit}"
 
     def label(self, labels: dict[str, str]) -> str:
@@ -65,9 +66,17 @@ class Column:
 
 
 def columns_for(
-    counters: Sequence[str], resolution: Resolution, *, balance: bool = False
+    counters: Sequence[str],
+    resolution: Resolution,
+    *,
+    balance: bool = False,
+    month_peaks: bool = False,
 ) -> list[Column]:
-    """Return the value columns (after the time and data columns) of an export."""
+    """Return the value columns (after the time and data columns) of an export.
+
+    balance: the net-metering balance column; month_peaks: month rows get the capacity
+    tariff's month peak and its time.
+    """
     columns = [Column(counter.value, "kWh") for counter in ELECTRICITY_COUNTERS]
     columns += [Column("imported", "kWh"), Column("exported", "kWh"), Column("net", "kWh")]
     if balance:
@@ -87,14 +96,22 @@ def columns_for(
         columns += [
             Column("average_import_power", "W", 0),
             Column("peak_import_power", "W", 0),
+            # The capacity tariff's figure: the quarter's imported energy x 4, and a flag.
+            Column("quarter_average_import_power", "kW", 3),
+            Column("quarter_estimated", None, 0),
         ]
+    if resolution is Resolution.MONTH and month_peaks:
+        columns += [Column("month_peak_power", "kW", 3), Column("month_peak_start", time=True)]
     return columns
 
 
-def row_values(row: Row, columns: Sequence[Column]) -> list[float | None]:
+def row_values(row: Row, columns: Sequence[Column]) -> list[float | datetime | None]:
     """Return a row's values for the value columns, rounded, None where not known."""
-    values: list[float | None] = []
+    values: list[float | datetime | None] = []
     for column in columns:
+        if column.time:
+            values.append(row.month_peak_start)
+            continue
         match column.key:
             case "imported":
                 value = row.imported
@@ -106,6 +123,12 @@ def row_values(row: Row, columns: Sequence[Column]) -> list[float | None]:
                 value = row.average_import_power
             case "peak_import_power":
                 value = row.peak_import_power
+            case "quarter_average_import_power":
+                value = row.quarter_power
+            case "quarter_estimated":
+                value = None if row.quarter_estimated is None else float(row.quarter_estimated)
+            case "month_peak_power":
+                value = row.month_peak
             case "net_metering_balance":
                 value = row.balance
             case "gas_used":
@@ -164,9 +187,16 @@ class CsvWriter:
                 row.start.astimezone(self._zone).isoformat(),
                 row.start.astimezone(UTC).isoformat().replace("+00:00", "Z"),
                 status(row),
-                *("" if v is None else repr(v) for v in row_values(row, self._columns)),
+                *(self._text(v) for v in row_values(row, self._columns)),
             ]
         )
+
+    def _text(self, value: float | datetime | None) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, datetime):
+            return value.astimezone(self._zone).isoformat()
+        return repr(value)
 
     def close(self, about: Sequence[tuple[str, str]]) -> None:
         """Nothing to add: the stream's owner closes it."""
@@ -204,7 +234,7 @@ class ExcelCsvWriter:
                 row.start.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
                 self._labels[status(row)],
                 *(
-                    "" if value is None else f"{value:.{column.decimals}f}".replace(".", ",")
+                    _excel_text(value, column, self._zone)
                     for value, column in zip(values, self._columns, strict=True)
                 ),
             ]
@@ -212,6 +242,14 @@ class ExcelCsvWriter:
 
     def close(self, about: Sequence[tuple[str, str]]) -> None:
         """Nothing to add: the stream's owner closes it."""
+
+
+def _excel_text(value: float | datetime | None, column: Column, zone: tzinfo) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+    return f"{value:.{column.decimals}f}".replace(".", ",")
 
 
 class XlsxWriter:
@@ -266,7 +304,10 @@ class XlsxWriter:
         for index, (value, column) in enumerate(
             zip(row_values(row, self._columns), self._columns, strict=True), start=4
         ):
-            if value is not None:
+            if isinstance(value, datetime):
+                local = value.astimezone(self._zone).replace(tzinfo=None)
+                sheet.write_datetime(line, index, local, self._date)
+            elif value is not None:
                 sheet.write_number(line, index, value, self._numbers[column.decimals])
         self._next_row += 1
 

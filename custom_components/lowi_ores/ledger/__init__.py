@@ -24,6 +24,9 @@ takes the ledger and returns the part, or None when the entry's options do not a
 * ``async_start()`` runs once after ``restore`` (recorder look-ups and the like);
 * ``counters_updated(data)`` gets each valid message's ``MeterData`` (synchronous, event loop);
 * ``midnight(now)`` runs at every local midnight, ``now`` being that midnight (aware);
+* ``binary_sensor_descriptions()`` likewise returns ``LedgerBinarySensorEntityDescription``
+  items (``is_on_fn``); ``available_fn``, on either kind, makes a live figure unavailable with
+  the meter;
 * ``sensor_descriptions()`` returns ``LedgerSensorEntityDescription`` items whose ``value_fn``,
   ``attributes_fn`` and ``last_reset_fn`` are closures over the part; they sit on the dongle's
   device with unique id ``<ident>_<key>``; give each a ``translation_key`` (its key) and its
@@ -49,6 +52,7 @@ from datetime import datetime, timedelta
 import logging
 from typing import Any, ClassVar, Final
 
+from homeassistant.components.binary_sensor import BinarySensorEntityDescription
 from homeassistant.components.sensor import SensorEntityDescription
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_track_point_in_time
@@ -79,6 +83,16 @@ class LedgerSensorEntityDescription(SensorEntityDescription):
     value_fn: Callable[[], StateType | datetime]
     attributes_fn: Callable[[], Mapping[str, Any]] | None = None
     last_reset_fn: Callable[[], datetime | None] | None = None
+    available_fn: Callable[[], bool] | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class LedgerBinarySensorEntityDescription(BinarySensorEntityDescription):
+    """A binary sensor of a ledger part: closures over the part's state."""
+
+    is_on_fn: Callable[[], bool | None]
+    attributes_fn: Callable[[], Mapping[str, Any]] | None = None
+    available_fn: Callable[[], bool] | None = None
 
 
 class LedgerPart:
@@ -111,6 +125,10 @@ class LedgerPart:
 
     def sensor_descriptions(self) -> tuple[LedgerSensorEntityDescription, ...]:
         """Return the part's sensors."""
+        return ()
+
+    def binary_sensor_descriptions(self) -> tuple[LedgerBinarySensorEntityDescription, ...]:
+        """Return the part's binary sensors."""
         return ()
 
 
@@ -173,6 +191,10 @@ class BillingLedger:
         """Return the sensors of every part."""
         return [d for part in self.parts for d in part.sensor_descriptions()]
 
+    def binary_sensor_descriptions(self) -> list[LedgerBinarySensorEntityDescription]:
+        """Return the binary sensors of every part."""
+        return [d for part in self.parts for d in part.binary_sensor_descriptions()]
+
     @callback
     def async_add_listener(self, update_callback: CALLBACK_TYPE) -> CALLBACK_TYPE:
         """Call update_callback when a part changed; return a function that stops it."""
@@ -199,6 +221,9 @@ class BillingLedger:
     def _async_coordinator_update(self) -> None:
         data = self.coordinator.data
         if data is None or not self.coordinator.last_update_success:
+            # Nothing to count; a live figure becomes unavailable with the meter.
+            for update_callback in list(self._listeners):
+                update_callback()
             return
         self._feed(data)
 

@@ -10,6 +10,11 @@ from homeassistant.helpers import issue_registry as ir
 
 from ..const import DOMAIN
 from . import BillingLedger, LedgerPart
+from .capacity import (
+    BINARY_SENSOR_KEYS as CAPACITY_BINARY_KEYS,
+    SENSOR_KEYS as CAPACITY_KEYS,
+    create_part as capacity_part,
+)
 from .net_metering import (
     SENSOR_KEYS as NET_METERING_KEYS,
     create_part as net_metering_part,
@@ -19,9 +24,13 @@ from .net_metering import (
 # Each factory returns its part, or None when the entry's options do not ask for it.
 PART_FACTORIES: Final[tuple[Callable[[BillingLedger], LedgerPart | None], ...]] = (
     net_metering_part,
+    capacity_part,
 )
-# Every key a ledger sensor may have (a reconfigured ident moves their unique ids too).
-LEDGER_SENSOR_KEYS: Final = frozenset(NET_METERING_KEYS)
+# Every key a ledger sensor or binary sensor may have (a reconfigured ident moves their unique
+# ids too; entities the options no longer ask for are removed).
+LEDGER_SENSOR_KEYS: Final = frozenset(NET_METERING_KEYS | CAPACITY_KEYS)
+LEDGER_BINARY_SENSOR_KEYS: Final = frozenset(CAPACITY_BINARY_KEYS)
+LEDGER_ENTITY_KEYS: Final = LEDGER_SENSOR_KEYS | LEDGER_BINARY_SENSOR_KEYS
 
 
 @callback

@@ -36,6 +36,14 @@ class LedgerSensor(SensorEntity):
 
     @property
     @override
+    def available(self) -> bool:
+        """Return False while the part says its figure is not live (the meter is silent)."""
+        if (available_fn := self.entity_description.available_fn) is None:
+            return True
+        return available_fn()
+
+    @property
+    @override
     def native_value(self) -> StateType | datetime:
         """Return the part's figure."""
         return self.entity_description.value_fn()
