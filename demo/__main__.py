@@ -48,6 +48,7 @@ from demo.processes import (
 
 HERE = Path(__file__).resolve().parent
 DASHBOARD_URL = "dashboard-lowi3"
+SPOT_TOPIC = "lowi3-sim/spot_price"
 # The household charges an electric car (7.4 kW) some evenings, on top of the cooking: the
 # capacity tariff's peaks are worth watching, so the demo switches the tariff on.
 DEMO_CAR_W = 7400
@@ -68,7 +69,31 @@ lovelace:
       show_in_sidebar: true
       filename: dashboards/lowi3.yaml
 lowi_demo_history:
+mqtt:
+  sensor:
+    # The simulated Belgian spot price, published by the simulator (--spot-topic), as a user's
+    # Nord Pool or ENTSO-E sensor would show it: the LoWi3's dynamic contract reads it.
+    - name: Simulated spot price
+      unique_id: lowi3_demo_spot_price
+      state_topic: {SPOT_TOPIC}
+      unit_of_measurement: EUR/MWh
+      state_class: measurement
+      suggested_display_precision: 2
 """
+# The demo's contract: Engie's quarter-hour dynamic formula with 10 c/kWh of grid fees and taxes
+# on top, priced from the simulated spot price (beside the net-metering figures).
+DEMO_PRICES = {
+    "price_model": "dynamic",
+    "spot_entity": "sensor.simulated_spot_price",
+    "spot_resolution": 15,
+    "supplier": "engie_dynamic",
+    "buy_factor": 0.1039,
+    "buy_offset": 0.8702,
+    "sell_factor": 0.1,
+    "sell_offset": 0.5,
+    "vat": 6.0,
+    "extra_buy_cost": 10.0,
+}
 
 # Loads the back-filled statistics at the first start (demo/history_loader.py).
 HISTORY_LOADER = Helper(
@@ -225,12 +250,14 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one story
             language=args.language,
             # Net metering from the first back-filled day, with the bill's indexes of that day;
             # the capacity tariff switched on to watch the car's peaks, with the peaks of the
-            # back-filled days.
+            # back-filled days; a dynamic contract on the simulated spot price.
             lowi_options=wallonia_options(
                 first_midnight(history.end, args.days, ZoneInfo(TIME_ZONE)).date()
             )
-            | {"capacity_tariff": True},
+            | {"capacity_tariff": True}
+            | DEMO_PRICES,
             billing={"capacity": history.capacity},
+            energy_costs=True,
         )
         (config_dir / "dashboards").mkdir()
         for dashboard in sorted((HERE / "config" / "dashboards").glob("*.yaml")):
@@ -259,6 +286,8 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one story
                 str(args.seed),
                 "--start",
                 "now",
+                "--spot-topic",
+                SPOT_TOPIC,
                 *history.simulator_arguments(),
                 # The dongle's extra channels: a heat pump's sub-meter and the PV inverter.
                 "--heat-pump-channel",

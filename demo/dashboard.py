@@ -104,6 +104,7 @@ TEXTS: Final[dict[str, tuple[str, str, str]]] = {
         "Viertelstunden-Leistung, letzte 6 Stunden",
     ),
     "Day tariff": ("Tarif jour", "Dagtarief", "Tagtarif"),
+    "Grid": ("Réseau", "Net", "Netz"),
     "Net metering since the yearly reading": (
         "Compensation depuis le relevé annuel",
         "Compensatie sinds de jaarlijkse meteropname",

@@ -197,8 +197,15 @@ def wallonia_options(reading_date: date) -> dict[str, Any]:
     }
 
 
-def energy_preferences(ident: str = IDENT, language: str = "en") -> dict[str, Any]:
-    """Return the Energy dashboard's preferences for a bi-hourly (day/night) contract."""
+def energy_preferences(
+    ident: str = IDENT, language: str = "en", *, costs: bool = False
+) -> dict[str, Any]:
+    """Return the Energy dashboard's preferences.
+
+    Without costs: a bi-hourly (day/night) contract, a grid entry per register. With costs: one
+    grid entry on the total indexes whose cost and compensation are the integration's own
+    totals (Import cost, Export revenue), as the demo's dynamic contract uses them.
+    """
 
     def grid(imported: str, exported: str, **extra: Any) -> dict[str, Any]:
         return {
@@ -223,8 +230,19 @@ def energy_preferences(ident: str = IDENT, language: str = "en") -> dict[str, An
             "number_energy_price": None,
         }
 
-    return {
-        "energy_sources": [
+    if costs:
+        grids = [
+            grid(
+                "import_index_total",
+                "export_index_total",
+                name=text("Grid", language),
+                stat_rate=entity_id("net_power", ident),
+                stat_cost=entity_id("import_cost", ident),
+                stat_compensation=entity_id("export_revenue", ident),
+            )
+        ]
+    else:
+        grids = [
             grid(
                 "import_index_day",
                 "export_index_day",
@@ -236,9 +254,9 @@ def energy_preferences(ident: str = IDENT, language: str = "en") -> dict[str, An
                 "export_index_night",
                 name=text("Night tariff", language),
             ),
-            meter("gas", "gas_index"),
-            meter("water", "water_index"),
-        ],
+        ]
+    return {
+        "energy_sources": [*grids, meter("gas", "gas_index"), meter("water", "water_index")],
         "device_consumption": [],
         "device_consumption_water": [],
     }
@@ -252,6 +270,9 @@ def entity_registry(entry_id: str, ident: str = IDENT) -> list[dict[str, Any]]:
     entities keep the ids that the dashboards, the Energy preferences and the back-filled
     statistics use, whatever the demo's language (the names shown are still translated).
     """
+    from custom_components.lowi_ores.ledger.costs import (  # noqa: PLC0415 - imports HA
+        SENSOR_KEYS as COSTS_KEYS,
+    )
     from custom_components.lowi_ores.ledger.net_metering import (  # noqa: PLC0415 - imports HA
         BALANCE,
         BILLABLE,
@@ -265,6 +286,8 @@ def entity_registry(entry_id: str, ident: str = IDENT) -> list[dict[str, Any]]:
     entries = []
     # The demo's net-metering sensors (Wallonia, netted together, with a price).
     billing = [(key, key, True) for key in (BALANCE, BILLABLE, SURPLUS, PROJECTION, COST)]
+    # The demo's dynamic contract (demo/__main__.py).
+    billing += [(key, key, True) for key in COSTS_KEYS]
     for translation_key, unique_key, enabled in [
         *((d.translation_key, d.key, d.entity_registry_enabled_default) for d in SENSORS),
         *billing,
@@ -385,6 +408,7 @@ def write_config(
     name: str = "LoWi3 demo",
     extra_yaml: str = "",
     energy: bool = True,
+    energy_costs: bool = False,
     helpers: tuple[Helper, ...] = (),
     language: str = "en",
 ) -> Login:
@@ -470,7 +494,9 @@ def write_config(
         },
     )
     if energy:
-        files["energy"] = _storage("energy", energy_preferences(ident, language), minor_version=3)
+        files["energy"] = _storage(
+            "energy", energy_preferences(ident, language, costs=energy_costs), minor_version=3
+        )
     for key, content in files.items():
         (storage / key).write_text(json.dumps(content, indent=2))
     return Login(username, password, access_token)

@@ -23,6 +23,7 @@ import uuid
 from simulator.belgium import from_local, to_local
 from simulator.faults import FaultConfig
 from simulator.simulation import DEFAULT_IDENT, Message, Simulation, SimulationConfig
+from simulator.spot import spot_price
 
 if TYPE_CHECKING:
     from simulator.publisher import MqttPublisher
@@ -209,6 +210,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="fault injection: comma list of non_json, missing, glitch, silence, each with an "
         "optional probability per message (e.g. 'glitch,silence=0.01'), or 'all'",
     )
+    model.add_argument(
+        "--spot-topic",
+        metavar="TOPIC",
+        help="also publish the simulated Belgian spot price (EUR/MWh, retained) on this topic, "
+        "once per quarter-hour of simulated time",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every message")
     return parser
 
@@ -295,7 +302,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if stop.is_set():
                     return 0
 
+        spot = SpotPublisher(args.spot_topic, seed) if args.spot_topic else None
+
         def send(message: Message) -> None:
+            if spot is not None and (price := spot.due(message.moment)) is not None:
+                client.publish(spot.topic, price, retain=True)
             if not client.publish(message.topic, message.payload):
                 _LOGGER.warning("not connected: message %s dropped", message.index)
 
@@ -332,6 +343,24 @@ def _run(
         if args.fast or (args.count is not None and published >= args.count):
             continue
         stop.wait(max(0.0, origin + simulation.ticks * args.interval - time.monotonic()))
+
+
+class SpotPublisher:
+    """The simulated spot price, due once per quarter-hour of simulated time."""
+
+    def __init__(self, topic: str, seed: int) -> None:
+        """Publish on `topic` the spot curve of `seed`."""
+        self.topic = topic
+        self.seed = seed
+        self._quarter: float | None = None
+
+    def due(self, moment: datetime) -> str | None:
+        """Return the price to publish at a moment (a new quarter-hour), or None."""
+        quarter = moment.timestamp() // 900
+        if quarter == self._quarter:
+            return None
+        self._quarter = quarter
+        return f"{spot_price(self.seed, moment):.2f}"
 
 
 def _print(message: Message) -> None:

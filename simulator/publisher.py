@@ -63,11 +63,11 @@ class MqttPublisher:
         self._client.loop_start()
         return self.connected.wait(timeout)
 
-    def publish(self, topic: str, payload: str | bytes) -> bool:
-        """Publish one message (QoS 0, not retained, as the dongle); False when it was dropped."""
+    def publish(self, topic: str, payload: str | bytes, *, retain: bool = False) -> bool:
+        """Publish one message (QoS 0, not retained as the dongle's); False when it was dropped."""
         if not self.connected.is_set():
             return False
-        info = self._client.publish(topic, payload, qos=0, retain=False)
+        info = self._client.publish(topic, payload, qos=0, retain=retain)
         return info.rc == mqtt.MQTT_ERR_SUCCESS
 
     def stop(self) -> None:

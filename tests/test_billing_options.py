@@ -72,12 +72,22 @@ async def _billing(hass: HomeAssistant, entry: MockConfigEntry, region: str) -> 
     )
 
 
+async def _submit(hass: HomeAssistant, flow_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Submit a regional form; answer the next step, the contract's prices, with none."""
+    result = dict(await hass.config_entries.options.async_configure(flow_id, data))
+    if result["type"] is FlowResultType.FORM and result["step_id"] == "prices":
+        result = dict(
+            await hass.config_entries.options.async_configure(flow_id, {"price_model": "none"})
+        )
+    return result
+
+
 async def test_wallonia_saved_flat(hass: HomeAssistant, init_integration: MockConfigEntry) -> None:
     """A valid Walloon form: flat options, next reading a year on, the operator's rate."""
     hass.config_entries.async_update_entry(init_integration, options={CONF_TIMEOUT: 90})
     result = await _billing(hass, init_integration, "wallonia")
     assert result["step_id"] == "wallonia"
-    result = await hass.config_entries.options.async_configure(result["flow_id"], VALID)
+    result = await _submit(hass, result["flow_id"], VALID)
     await hass.async_block_till_done()
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert init_integration.options == VALID | CAPACITY_OFF | {
@@ -99,13 +109,13 @@ async def test_operator_change_moves_a_default_rate(
         options={CONF_REGION: "wallonia", CONF_GRID_OPERATOR: "ores", CONF_PROSUMER_RATE: 80.98},
     )
     result = await _billing(hass, init_integration, "wallonia")
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], VALID | {CONF_GRID_OPERATOR: "aiesh", CONF_PROSUMER_RATE: 80.98}
+    result = await _submit(
+        hass, result["flow_id"], VALID | {CONF_GRID_OPERATOR: "aiesh", CONF_PROSUMER_RATE: 80.98}
     )
     assert init_integration.options[CONF_PROSUMER_RATE] == 93.67
     result = await _billing(hass, init_integration, "wallonia")
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], VALID | {CONF_GRID_OPERATOR: "rew", CONF_PROSUMER_RATE: 90.0}
+    result = await _submit(
+        hass, result["flow_id"], VALID | {CONF_GRID_OPERATOR: "rew", CONF_PROSUMER_RATE: 90.0}
     )
     assert init_integration.options[CONF_PROSUMER_RATE] == 90.0
     await hass.async_block_till_done()
@@ -144,11 +154,11 @@ async def test_wallonia_refused(
     """Each bad value is refused under its field; nothing is saved until all is valid."""
     result = await _billing(hass, init_integration, "wallonia")
     user_input = {k: v for k, v in (VALID | changes).items() if v is not None}
-    result = await hass.config_entries.options.async_configure(result["flow_id"], user_input)
+    result = await _submit(hass, result["flow_id"], user_input)
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == errors
     assert init_integration.options == {}
-    result = await hass.config_entries.options.async_configure(result["flow_id"], VALID)
+    result = await _submit(hass, result["flow_id"], VALID)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
 
@@ -159,14 +169,10 @@ async def test_bill_indexes_above_the_meter(
     """An index from the bill above what the meter shows now is refused, with the meter's."""
     await dongle.send_confirmed(make_payload())
     result = await _billing(hass, init_integration, "wallonia")
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], VALID | {CONF_READING_EXPORT_DAY: 3456.79}
-    )
+    result = await _submit(hass, result["flow_id"], VALID | {CONF_READING_EXPORT_DAY: 3456.79})
     assert result["errors"] == {CONF_READING_EXPORT_DAY: "reading_export_day_above_meter"}
     assert result["description_placeholders"]["meter_export_day"] == "3456.789"
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], VALID | {CONF_READING_EXPORT_DAY: 3456.789}
-    )
+    result = await _submit(hass, result["flow_id"], VALID | {CONF_READING_EXPORT_DAY: 3456.789})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
 
@@ -176,7 +182,8 @@ async def test_net_metering_off_needs_no_date(
 ) -> None:
     """Net metering off: no date needed, no net-metering entity."""
     result = await _billing(hass, init_integration, "wallonia")
-    result = await hass.config_entries.options.async_configure(
+    result = await _submit(
+        hass,
         result["flow_id"],
         {CONF_NET_METERING: False, CONF_NETTING: "together", CONF_GRID_OPERATOR: "ores"},
     )
@@ -203,7 +210,7 @@ async def test_no_net_metering_elsewhere(
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == region
     assert CONF_NET_METERING not in result["data_schema"].schema
-    result = await hass.config_entries.options.async_configure(result["flow_id"], {})
+    result = await _submit(hass, result["flow_id"], {})
     await hass.async_block_till_done()
     assert init_integration.options == CAPACITY_OFF | {
         CONF_REGION: region,

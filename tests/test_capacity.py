@@ -450,10 +450,12 @@ async def test_options_saved_and_used(
     """Brussels with the tariff switched on, an own rate and margin: entities that use them."""
     assert _state(hass, "month_peak_power") is None
     result = await _billing(hass, init_integration, "brussels")
-    await hass.config_entries.options.async_configure(
+    result = await hass.config_entries.options.async_configure(
         result["flow_id"],
         {CONF_CAPACITY_TARIFF: True, CONF_CAPACITY_RATE: 60.0, CONF_CAPACITY_WARNING_MARGIN: 1},
     )
+    # The next step asks the contract's prices: none here.
+    await hass.config_entries.options.async_configure(result["flow_id"], {"price_model": "none"})
     await hass.async_block_till_done()
     assert init_integration.options == {
         CONF_REGION: "brussels",
@@ -471,9 +473,10 @@ async def test_options_saved_and_used(
     suggested = _suggested(result)
     assert suggested[CONF_CAPACITY_TARIFF] is True
     assert suggested[CONF_CAPACITY_RATE] == 60.0
-    await hass.config_entries.options.async_configure(
+    result = await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_CAPACITY_TARIFF: False}
     )
+    await hass.config_entries.options.async_configure(result["flow_id"], {"price_model": "none"})
     await hass.async_block_till_done()
     assert _state(hass, "capacity_cost") is None
 

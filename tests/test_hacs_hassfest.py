@@ -530,6 +530,8 @@ def test_flow_texts_match_the_code() -> None:
                 assert wanted <= placeholders, (section, kind, key, wanted - placeholders)
     # Errors and the flow title can only use what some step of the flow provides.
     for section in ("config", "options"):
+        if section in unknown:  # a step gives its placeholders from a variable: not checkable
+            continue
         for error, text in STRINGS[section].get("error", {}).items():
             assert _placeholders(text) <= provided.get(section, set()), (section, error)
     title_placeholders: set[str] = set()

@@ -97,6 +97,7 @@ from .const import (
     WALLONIA_KEYS,
 )
 from .discovery import async_take_over_discovery
+from .options_prices import PricesOptionsSteps, without_prices
 from .parser import Reading, ident_from_topic, normalize_ident, parse_payload
 
 
@@ -280,7 +281,7 @@ def _select(options: list[str], key: str) -> SelectSelector:
     )
 
 
-class LowiOptionsFlow(OptionsFlowWithReload):
+class LowiOptionsFlow(PricesOptionsSteps, OptionsFlowWithReload):
     """Settings where the protocol notes are unsure, and the contract for the billing figures."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
@@ -390,15 +391,15 @@ class LowiOptionsFlow(OptionsFlowWithReload):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Flanders: no net metering since 2021; the capacity tariff since 2023."""
-        return self._capacity_only_step(REGION_FLANDERS, user_input)
+        return await self._capacity_only_step(REGION_FLANDERS, user_input)
 
     async def async_step_brussels(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Brussels: no net metering since 2021, no prosumer or capacity tariff."""
-        return self._capacity_only_step(REGION_BRUSSELS, user_input)
+        return await self._capacity_only_step(REGION_BRUSSELS, user_input)
 
-    def _capacity_only_step(
+    async def _capacity_only_step(
         self, region: str, user_input: dict[str, Any] | None
     ) -> ConfigFlowResult:
         """Show and save a region whose only billing figures are the capacity tariff's."""
@@ -407,8 +408,8 @@ class LowiOptionsFlow(OptionsFlowWithReload):
         if user_input is not None:
             errors = validate_capacity(user_input)
             if not errors:
-                return self.async_create_entry(
-                    data=without_billing(options)
+                return await self.async_step_prices_from(
+                    without_billing(options)
                     | {CONF_REGION: region}
                     | capacity_options(user_input, region)
                 )
@@ -432,8 +433,8 @@ class LowiOptionsFlow(OptionsFlowWithReload):
             errors = validate_wallonia(user_input, meter)
             errors |= validate_capacity(user_input)
             if not errors:
-                return self.async_create_entry(
-                    data=without_billing(options)
+                return await self.async_step_prices_from(
+                    without_billing(options)
                     | {CONF_REGION: REGION_WALLONIA}
                     | wallonia_options(user_input, options)
                     | capacity_options(user_input, REGION_WALLONIA)
@@ -556,8 +557,8 @@ def capacity_options(user_input: Mapping[str, Any], region: str) -> dict[str, An
 
 
 def without_billing(options: Mapping[str, Any]) -> dict[str, Any]:
-    """Return the options without any billing key (region not set)."""
-    return {key: value for key, value in options.items() if key not in BILLING_KEYS}
+    """Return the options without any billing key (region not set), prices included."""
+    return without_prices({key: value for key, value in options.items() if key not in BILLING_KEYS})
 
 
 def wallonia_options(user_input: Mapping[str, Any], previous: Mapping[str, Any]) -> dict[str, Any]:

@@ -27,6 +27,11 @@ async def async_get_config_entry_diagnostics(
     coordinator = entry.runtime_data.coordinator
     ledger = entry.runtime_data.ledger
     data = coordinator.data
+    billing: dict[str, Any] = {}
+    if (ledger := entry.runtime_data.ledger) is not None:
+        # What each billing part keeps (the costs: slots waiting for a price, the spot values
+        # read, the totals), as stored.
+        billing["billing"] = {part.key: part.as_dict() for part in ledger.parts}
     rejected = coordinator.rejections.as_dict()
     diagnostics: dict[str, Any] = {
         "entry": {
@@ -75,7 +80,7 @@ async def async_get_config_entry_diagnostics(
         },
         "held_back_values": coordinator.counters.held_back_log.as_dict(),
         "impossible_powers": coordinator.implausible_log.as_dict(),
-    }
+    } | billing
     # Only for a dongle that publishes channels, so that the download of others is unchanged.
     if channels := coordinator.channels.diagnostics():
         for channel in channels.values():
