@@ -13,7 +13,7 @@ case there). At the start of a sentence "Sie" is also "she", "it" or "they": "Si
 singular and cannot go with the formal "Sie". With a verb in the plural ("Sie können", "Sie
 sind") the sentence reads as the formal address whatever its author meant, so it is refused and
 the sentence is turned round ("So werden sie verwendet"). A sentence-initial "Ihr …"/"Ihnen"
-is refused for the same reason.
+is refused for the same reason ("Deren Geräte" says "their devices" without doubt).
 
 Dutch: "u", "uw", "uwe" and "uzelf" are only the formal address. A capital "U" is also the
 voltage field of the dongle's payload, so it counts as the pronoun only when a word follows it
