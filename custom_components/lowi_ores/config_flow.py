@@ -582,6 +582,11 @@ def validate_wallonia(
         errors[CONF_READING_DATE] = "reading_date_future"
     elif following is not None and date.fromisoformat(following) <= date.fromisoformat(reading):
         errors[CONF_NEXT_READING_DATE] = "next_reading_not_after"
+    elif following is not None and date.fromisoformat(following) <= today:
+        # That period is over: its balance would close at once and skip to later readings.
+        errors[CONF_NEXT_READING_DATE] = "next_reading_past"
+    elif following is None and add_years(date.fromisoformat(reading), 1) <= today:
+        errors[CONF_READING_DATE] = "reading_date_too_old"
     given = [key for key in READING_INDEXES if user_input.get(key) is not None]
     for key, counter in READING_INDEXES.items():
         if (value := user_input.get(key)) is None:
