@@ -10,7 +10,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.lowi_ores.const import DOMAIN
 from custom_components.lowi_ores.diagnostics import async_get_config_entry_diagnostics
-from homeassistant.core import HomeAssistant, State
+from homeassistant.const import EVENT_STATE_CHANGED, EVENT_STATE_REPORTED
+from homeassistant.core import Event, HomeAssistant, State, callback
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 
 from .conftest import IDENT, Dongle, make_payload
@@ -326,3 +327,34 @@ async def test_corrected_reading_date_drops_the_closed_period(
     await hass.async_block_till_done()
     stored = hass_storage[f"lowi_ores.{entry.entry_id}.billing"]["data"]["parts"]["net_metering"]
     assert stored["closed"] == []
+
+
+async def test_unchanged_figures_are_not_written_again(
+    hass: HomeAssistant, dongle: Dongle, freezer: FrozenDateTimeFactory
+) -> None:
+    """A message that moves no index writes no balance; one that moves an index does."""
+    freezer.move_to("2026-09-13T22:00:00+00:00")
+    await _setup(hass, _entry(BILL))
+    await dongle.send_confirmed(make_payload())
+    balance = _state(hass, "net_metering_balance")
+    assert balance is not None
+    written: list[str] = []
+
+    @callback
+    def _written(event: Event[Any]) -> None:
+        if event.data["entity_id"] == balance.entity_id:
+            written.append(event.event_type)
+
+    @callback
+    def _ours(event_data: Any) -> bool:
+        return bool(event_data["entity_id"] == balance.entity_id)
+
+    hass.bus.async_listen(EVENT_STATE_CHANGED, _written)
+    hass.bus.async_listen(EVENT_STATE_REPORTED, _written, event_filter=_ours)
+    await dongle.send(make_payload())
+    await hass.async_block_till_done()
+    assert written == []
+    await dongle.send(make_payload(CIH="1234577"))
+    await hass.async_block_till_done()
+    assert written == [EVENT_STATE_CHANGED]
+    assert _value(hass, "net_metering_balance") == "66.677"

@@ -55,6 +55,7 @@ from typing import Any, ClassVar, Final
 from homeassistant.components.binary_sensor import BinarySensorEntityDescription
 from homeassistant.components.sensor import SensorEntityDescription
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.event import async_track_point_in_time
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.typing import StateType
@@ -77,22 +78,26 @@ def ledger_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
 
 
 @dataclass(frozen=True, kw_only=True)
-class LedgerSensorEntityDescription(SensorEntityDescription):
-    """A sensor of a ledger part: closures over the part's state."""
+class LedgerEntityDescription(EntityDescription):
+    """What every entity of a ledger part has: closures over the part's state."""
 
-    value_fn: Callable[[], StateType | datetime]
     attributes_fn: Callable[[], Mapping[str, Any]] | None = None
-    last_reset_fn: Callable[[], datetime | None] | None = None
     available_fn: Callable[[], bool] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
-class LedgerBinarySensorEntityDescription(BinarySensorEntityDescription):
-    """A binary sensor of a ledger part: closures over the part's state."""
+class LedgerSensorEntityDescription(SensorEntityDescription, LedgerEntityDescription):
+    """A sensor of a ledger part."""
+
+    value_fn: Callable[[], StateType | datetime]
+    last_reset_fn: Callable[[], datetime | None] | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class LedgerBinarySensorEntityDescription(BinarySensorEntityDescription, LedgerEntityDescription):
+    """A binary sensor of a ledger part."""
 
     is_on_fn: Callable[[], bool | None]
-    attributes_fn: Callable[[], Mapping[str, Any]] | None = None
-    available_fn: Callable[[], bool] | None = None
 
 
 class LedgerPart:
