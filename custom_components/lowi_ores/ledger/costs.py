@@ -370,26 +370,20 @@ class CostsPart(LedgerPart):
             attributes["band"] = self.contract.schedule.band_at(dt_util.now(BRUSSELS))
         return attributes
 
-    def _cost_attributes(self) -> Mapping[str, Any]:
+    def _money_attributes(self, side: str) -> Mapping[str, Any]:
+        """Return the attributes of the import cost ("import") or export revenue ("export")."""
         book = self.book
+        unpriced = book.unpriced_imported if side == "import" else book.unpriced_exported
         attributes: dict[str, Any] = {
             "slots_waiting_for_a_price": len(book.pending),
-            "energy_left_out_kwh": round(book.unpriced_imported, 3),
+            "energy_left_out_kwh": round(unpriced, 3),
         }
         if book.last is not None:
             attributes["last_slot"] = datetime.fromtimestamp(book.last.start, BRUSSELS).isoformat()
-            attributes["last_slot_cost"] = _money(book.last.import_cost)
-        return attributes
-
-    def _revenue_attributes(self) -> Mapping[str, Any]:
-        book = self.book
-        attributes: dict[str, Any] = {
-            "slots_waiting_for_a_price": len(book.pending),
-            "energy_left_out_kwh": round(book.unpriced_exported, 3),
-        }
-        if book.last is not None:
-            attributes["last_slot"] = datetime.fromtimestamp(book.last.start, BRUSSELS).isoformat()
-            attributes["last_slot_revenue"] = _money(book.last.export_revenue)
+            if side == "import":
+                attributes["last_slot_cost"] = _money(book.last.import_cost)
+            else:
+                attributes["last_slot_revenue"] = _money(book.last.export_revenue)
         return attributes
 
     def sensor_descriptions(self) -> tuple[LedgerSensorEntityDescription, ...]:
@@ -420,11 +414,15 @@ class CostsPart(LedgerPart):
         return (
             price("buy_price", self._buy),
             price("sell_price", self._sell),
-            money("import_cost", lambda: _money(self.book.import_cost), self._cost_attributes),
+            money(
+                "import_cost",
+                lambda: _money(self.book.import_cost),
+                lambda: self._money_attributes("import"),
+            ),
             money(
                 "export_revenue",
                 lambda: _money(self.book.export_revenue),
-                self._revenue_attributes,
+                lambda: self._money_attributes("export"),
             ),
             money("net_cost", lambda: _money(self.book.net_cost), None),
         )
