@@ -51,10 +51,13 @@ TODAY = local_date(dt_util.utcnow())
 TOMORROW = (TODAY + timedelta(days=1)).isoformat()
 # The reading a year before today: its next reading, one year on, is today.
 A_YEAR_AGO = add_years(TODAY, -1).isoformat()
+# The last yearly reading of the forms that are valid, whatever day the tests run.
+READING = (TODAY - timedelta(days=100)).isoformat()
+NEXT_READING = add_years(TODAY - timedelta(days=100), 1).isoformat()
 
 VALID: dict[str, Any] = {
     CONF_NET_METERING: True,
-    CONF_READING_DATE: "2026-03-14",
+    CONF_READING_DATE: READING,
     CONF_READING_IMPORT_DAY: 1000.0,
     CONF_READING_IMPORT_NIGHT: 2000.0,
     CONF_READING_EXPORT_DAY: 3000.0,
@@ -99,7 +102,7 @@ async def test_wallonia_saved_flat(hass: HomeAssistant, init_integration: MockCo
     assert init_integration.options == VALID | CAPACITY_OFF | {
         CONF_TIMEOUT: 90,
         CONF_REGION: "wallonia",
-        CONF_NEXT_READING_DATE: "2027-03-14",
+        CONF_NEXT_READING_DATE: NEXT_READING,
         CONF_PROSUMER_RATE: 79.45,
     }
     # The entry was reloaded with its ledger: the balance is there.
@@ -133,7 +136,7 @@ async def test_operator_change_moves_a_default_rate(
         ({CONF_READING_DATE: None}, {CONF_READING_DATE: "reading_date_required"}),
         ({CONF_READING_DATE: TOMORROW}, {CONF_READING_DATE: "reading_date_future"}),
         (
-            {CONF_NEXT_READING_DATE: "2026-03-14"},
+            {CONF_NEXT_READING_DATE: READING},
             {CONF_NEXT_READING_DATE: "next_reading_not_after"},
         ),
         # A reading whose next one is already past: the balance would skip years silently.
