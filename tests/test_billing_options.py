@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.lowi_ores.billing.periods import local_date
+from custom_components.lowi_ores.billing.periods import add_years, local_date
 from custom_components.lowi_ores.const import (
     CAPACITY_RATE_2026,
     CONF_BILLABLE_PRICE,
@@ -47,11 +47,17 @@ CAPACITY_OFF = {
     CONF_CAPACITY_RATE: CAPACITY_RATE_2026,
     CONF_CAPACITY_WARNING_MARGIN: 0.5,
 }
-TOMORROW = (local_date(dt_util.utcnow()) + timedelta(days=1)).isoformat()
+TODAY = local_date(dt_util.utcnow())
+TOMORROW = (TODAY + timedelta(days=1)).isoformat()
+# The reading a year before today: its next reading, one year on, is today.
+A_YEAR_AGO = add_years(TODAY, -1).isoformat()
+# The last yearly reading of the forms that are valid, whatever day the tests run.
+READING = (TODAY - timedelta(days=100)).isoformat()
+NEXT_READING = add_years(TODAY - timedelta(days=100), 1).isoformat()
 
 VALID: dict[str, Any] = {
     CONF_NET_METERING: True,
-    CONF_READING_DATE: "2026-03-14",
+    CONF_READING_DATE: READING,
     CONF_READING_IMPORT_DAY: 1000.0,
     CONF_READING_IMPORT_NIGHT: 2000.0,
     CONF_READING_EXPORT_DAY: 3000.0,
@@ -96,7 +102,7 @@ async def test_wallonia_saved_flat(hass: HomeAssistant, init_integration: MockCo
     assert init_integration.options == VALID | CAPACITY_OFF | {
         CONF_TIMEOUT: 90,
         CONF_REGION: "wallonia",
-        CONF_NEXT_READING_DATE: "2027-03-14",
+        CONF_NEXT_READING_DATE: NEXT_READING,
         CONF_PROSUMER_RATE: 79.45,
     }
     # The entry was reloaded with its ledger: the balance is there.
@@ -130,8 +136,19 @@ async def test_operator_change_moves_a_default_rate(
         ({CONF_READING_DATE: None}, {CONF_READING_DATE: "reading_date_required"}),
         ({CONF_READING_DATE: TOMORROW}, {CONF_READING_DATE: "reading_date_future"}),
         (
-            {CONF_NEXT_READING_DATE: "2026-03-14"},
+            {CONF_NEXT_READING_DATE: READING},
             {CONF_NEXT_READING_DATE: "next_reading_not_after"},
+        ),
+        # A reading whose next one is already past: the balance would skip years silently.
+        ({CONF_READING_DATE: "2020-01-01"}, {CONF_READING_DATE: "reading_date_too_old"}),
+        ({CONF_READING_DATE: A_YEAR_AGO}, {CONF_READING_DATE: "reading_date_too_old"}),
+        (
+            {CONF_READING_DATE: "2020-01-01", CONF_NEXT_READING_DATE: TODAY.isoformat()},
+            {CONF_NEXT_READING_DATE: "next_reading_past"},
+        ),
+        (
+            {CONF_READING_DATE: "2020-01-01", CONF_NEXT_READING_DATE: "2021-01-01"},
+            {CONF_NEXT_READING_DATE: "next_reading_past"},
         ),
         ({CONF_READING_IMPORT_DAY: -1.0}, {CONF_READING_IMPORT_DAY: "reading_import_day_negative"}),
         (
@@ -186,6 +203,19 @@ async def test_wallonia_refused(
     result = await _submit(hass, result["flow_id"], VALID)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
+
+
+async def test_reading_date_almost_a_year_ago(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """A reading whose next one, a year on, is tomorrow is kept as typed, not rolled forward."""
+    reading = (add_years(TODAY, -1) + timedelta(days=1)).isoformat()
+    result = await _billing(hass, init_integration, "wallonia")
+    result = await _submit(hass, result["flow_id"], VALID | {CONF_READING_DATE: reading})
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert init_integration.options[CONF_READING_DATE] == reading
+    assert init_integration.options[CONF_NEXT_READING_DATE] == TOMORROW
 
 
 async def test_bill_indexes_above_the_meter(

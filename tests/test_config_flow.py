@@ -267,7 +267,12 @@ async def test_options_reject_a_bad_power_interval(
     result = await hass.config_entries.options.async_configure(result["flow_id"], options)
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {CONF_POWER_INTERVAL: "invalid_power_interval"}
-    assert result["description_placeholders"] == {"min": "10", "max": "300"}
+    assert result["description_placeholders"] == {
+        "min": "10",
+        "max": "300",
+        "timeout_min": "30",
+        "timeout_max": "3600",
+    }
     schema = result["data_schema"].schema
     defaults = {str(key): key.default() for key in schema}
     assert defaults[CONF_TIMEOUT] == 120
@@ -279,3 +284,34 @@ async def test_options_reject_a_bad_power_interval(
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert init_integration.options[CONF_POWER_INTERVAL] == 10
+
+
+@pytest.mark.parametrize("seconds", [5, 29, 45.5, 3601])
+async def test_options_reject_a_bad_timeout(
+    hass: HomeAssistant, init_integration: MockConfigEntry, seconds: float
+) -> None:
+    """Outside 30-3600 s the form comes back with a translated error on the field."""
+    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "settings"}
+    )
+    options = {
+        CONF_TIMEOUT: seconds,
+        CONF_CURRENT_SCALE: "auto",
+        CONF_TARIFF_CODES: "1_day_0_night",
+        CONF_GAS_UNIT: "dm3",
+        CONF_WATER_UNIT: "dm3",
+        CONF_POWER_INTERVAL: 0,
+    }
+    result = await hass.config_entries.options.async_configure(result["flow_id"], options)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_TIMEOUT: "invalid_timeout"}
+    schema = result["data_schema"].schema
+    assert {str(key): key.default() for key in schema}[CONF_TIMEOUT] == seconds
+    assert init_integration.options == {}
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], options | {CONF_TIMEOUT: 30}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert init_integration.options[CONF_TIMEOUT] == 30

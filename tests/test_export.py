@@ -736,6 +736,36 @@ async def test_bad_calls(
     assert str(raised.value)  # the translated message, not the key
 
 
+@pytest.mark.parametrize(
+    ("data", "start", "end"),
+    [
+        ({"start": "2026-03-02", "end": "2026-03-01"}, "2026-03-02", "2026-03-01"),
+        (
+            {"start": "2026-03-01 12:00", "end": "2026-03-01 11:00"},
+            "2026-03-01 12:00",
+            "2026-03-01 11:00",
+        ),
+        ({"start": "2026-03-01 12:00", "end": "2026-02-27"}, "2026-03-01 12:00", "2026-02-27"),
+    ],
+)
+async def test_end_before_start_shown_as_typed(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    data: dict[str, str],
+    start: str,
+    end: str,
+) -> None:
+    """An end before the start is named as typed: a date as that day, not the next midnight."""
+    freezer.move_to(local(2026, 3, 2, 12, 0))
+    await _setup(hass)
+    with pytest.raises(ServiceValidationError) as raised:
+        await _export(hass, **data, resolution="15_minutes")
+    assert raised.value.translation_key == "empty_period"
+    assert raised.value.translation_placeholders == {"start": start, "end": end}
+    assert f"from {start} to {end} " in str(raised.value)
+
+
 async def test_default_period_is_last_month(
     recorder_mock: Recorder, hass: HomeAssistant, freezer: FrozenDateTimeFactory
 ) -> None:

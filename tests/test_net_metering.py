@@ -286,6 +286,49 @@ async def test_period_moves_on_before_any_reading(
     assert "last_period_balance" not in balance.attributes
 
 
+async def test_corrected_reading_date_drops_the_closed_period(
+    hass: HomeAssistant,
+    dongle: Dongle,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+) -> None:
+    """A period closed under a reading date the user then corrects never existed: no trace."""
+    freezer.move_to("2026-11-29T22:50:00+00:00")  # 23:50 in Brussels
+    entry = _entry(BILL | {"reading_date": "2025-11-30", "next_reading_date": "2026-11-30"})
+    await _setup(hass, entry)
+    await dongle.send_confirmed(make_payload())
+    await dongle.wait(600)  # midnight in Brussels: the period closes
+    balance = _state(hass, "net_metering_balance")
+    assert balance is not None
+    assert balance.attributes["last_period_end"] == "2026-11-30"
+
+    # New indexes from the bill on the same reading date: the closed period stays.
+    hass.config_entries.async_update_entry(
+        entry, options=entry.options | {"reading_import_day": 1234.0}
+    )
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    balance = _state(hass, "net_metering_balance")
+    assert balance is not None
+    assert balance.attributes["last_period_start"] == "2025-11-30"
+
+    # The real reading was on 15 October: the period 2025-11-30 to 2026-11-30 never existed.
+    hass.config_entries.async_update_entry(
+        entry,
+        options=entry.options | {"reading_date": "2026-10-15", "next_reading_date": "2027-10-15"},
+    )
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    balance = _state(hass, "net_metering_balance")
+    assert balance is not None
+    assert balance.attributes["next_reading"] == "2027-10-15"
+    assert not any(key.startswith("last_period") for key in balance.attributes)
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    stored = hass_storage[f"lowi_ores.{entry.entry_id}.billing"]["data"]["parts"]["net_metering"]
+    assert stored["closed"] == []
+
+
 async def test_unchanged_figures_are_not_written_again(
     hass: HomeAssistant, dongle: Dongle, freezer: FrozenDateTimeFactory
 ) -> None:

@@ -294,22 +294,25 @@ class LowiOptionsFlow(PricesOptionsSteps, OptionsFlowWithReload):
         """Show and save the meter settings (the billing options are kept)."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            user_input[CONF_TIMEOUT] = int(user_input[CONF_TIMEOUT])
+            timeout = user_input[CONF_TIMEOUT]
             interval = user_input.get(CONF_POWER_INTERVAL, DEFAULT_POWER_INTERVAL)
-            if valid_power_interval(interval):
+            if not valid_timeout(timeout):
+                errors[CONF_TIMEOUT] = "invalid_timeout"
+            if not valid_power_interval(interval):
+                errors[CONF_POWER_INTERVAL] = "invalid_power_interval"
+            if not errors:
+                user_input[CONF_TIMEOUT] = int(timeout)
                 user_input[CONF_POWER_INTERVAL] = int(interval)
                 return self.async_create_entry(data={**self.config_entry.options, **user_input})
-            errors[CONF_POWER_INTERVAL] = "invalid_power_interval"
         options = dict(self.config_entry.options) | (user_input or {})
         schema = probatio.Schema(
             {
+                # No bounds in the selectors: a value outside them gets the translated error.
                 probatio.Required(
                     CONF_TIMEOUT,
                     default=options.get(CONF_TIMEOUT, int(DEFAULT_TIMEOUT.total_seconds())),
                 ): NumberSelector(
                     NumberSelectorConfig(
-                        min=MIN_TIMEOUT_SECONDS,
-                        max=MAX_TIMEOUT_SECONDS,
                         step=1,
                         unit_of_measurement="s",
                         mode=NumberSelectorMode.BOX,
@@ -331,7 +334,6 @@ class LowiOptionsFlow(PricesOptionsSteps, OptionsFlowWithReload):
                 probatio.Required(
                     CONF_WATER_UNIT, default=options.get(CONF_WATER_UNIT, DEFAULT_WATER_UNIT)
                 ): _select([VOLUME_UNIT_DM3, VOLUME_UNIT_M3], "volume_unit"),
-                # No bounds in the selector: a value outside them gets the translated error.
                 probatio.Required(
                     CONF_POWER_INTERVAL,
                     default=options.get(CONF_POWER_INTERVAL, DEFAULT_POWER_INTERVAL),
@@ -361,6 +363,8 @@ class LowiOptionsFlow(PricesOptionsSteps, OptionsFlowWithReload):
             description_placeholders={
                 "min": str(MIN_POWER_INTERVAL),
                 "max": str(MAX_POWER_INTERVAL),
+                "timeout_min": str(MIN_TIMEOUT_SECONDS),
+                "timeout_max": str(MAX_TIMEOUT_SECONDS),
             },
         )
 
@@ -594,6 +598,11 @@ def validate_wallonia(
         errors[CONF_READING_DATE] = "reading_date_future"
     elif following is not None and date.fromisoformat(following) <= date.fromisoformat(reading):
         errors[CONF_NEXT_READING_DATE] = "next_reading_not_after"
+    elif following is not None and date.fromisoformat(following) <= today:
+        # That period is over: its balance would close at once and skip to later readings.
+        errors[CONF_NEXT_READING_DATE] = "next_reading_past"
+    elif following is None and add_years(date.fromisoformat(reading), 1) <= today:
+        errors[CONF_READING_DATE] = "reading_date_too_old"
     given = [key for key in READING_INDEXES if user_input.get(key) is not None]
     for key, counter in READING_INDEXES.items():
         if (value := user_input.get(key)) is None:
@@ -623,3 +632,8 @@ def valid_power_interval(value: float) -> bool:
     return value == 0 or (
         float(value).is_integer() and MIN_POWER_INTERVAL <= value <= MAX_POWER_INTERVAL
     )
+
+
+def valid_timeout(value: float) -> bool:
+    """Return True for a whole number of seconds in the availability timeout's range."""
+    return float(value).is_integer() and MIN_TIMEOUT_SECONDS <= value <= MAX_TIMEOUT_SECONDS

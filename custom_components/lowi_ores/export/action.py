@@ -134,26 +134,35 @@ def _choice[E: (Resolution, FileFormat)](kind: type[E], value: str, field: str) 
         ) from None
 
 
-def _moment(value: str | date | None, zone: tzinfo, field: str, *, end: bool) -> datetime | None:
-    """Read a date or a date-time from the call; naive times are local.
-
-    A date is a whole local day: its midnight as a start, the next midnight as an end.
-    """
+def _parse(value: str | date | None, zone: tzinfo, field: str) -> date | datetime | None:
+    """Read a date or a date-time from the call; naive times are local."""
     if isinstance(value, str):
         text = value.strip()
         parsed = dt_util.parse_date(text) if DATE_ONLY.match(text) else dt_util.parse_datetime(text)
         if parsed is None:
             raise _invalid("invalid_moment", field=field, value=value)
         value = parsed
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=zone)
+    return value
+
+
+def _moment(value: date | datetime | None, zone: tzinfo, *, end: bool) -> datetime | None:
+    """Return the moment of a parsed value.
+
+    A date is a whole local day: its midnight as a start, the next midnight as an end.
+    """
     if value is None or isinstance(value, datetime):
-        return value if value is None or value.tzinfo else value.replace(tzinfo=zone)
+        return value
     return local_midnight(value + timedelta(days=1) if end else value, zone)
 
 
 def _period(call: ServiceCall, resolution: Resolution, zone: tzinfo) -> tuple[datetime, datetime]:
     """Return the period's first and last boundaries (UTC), aligned on the resolution."""
-    start = _moment(call.data.get(ATTR_START), zone, ATTR_START, end=False)
-    end = _moment(call.data.get(ATTR_END), zone, ATTR_END, end=True)
+    typed_start = _parse(call.data.get(ATTR_START), zone, ATTR_START)
+    typed_end = _parse(call.data.get(ATTR_END), zone, ATTR_END)
+    start = _moment(typed_start, zone, end=False)
+    end = _moment(typed_end, zone, end=True)
     now = ceil_boundary(dt_util.utcnow(), resolution, zone)
     if start is None and end is None:
         start, end = last_full_month(dt_util.utcnow(), zone)
@@ -164,12 +173,22 @@ def _period(call: ServiceCall, resolution: Resolution, zone: tzinfo) -> tuple[da
     start = floor_boundary(start, resolution, zone)
     end = min(ceil_boundary(end, resolution, zone), now)
     if start >= end:
+        # As the user typed them: an end date is its whole day, not the next midnight.
         raise _invalid(
             "empty_period",
-            start=_local_text(start, zone),
-            end=_local_text(end, zone),
+            start=_typed_text(typed_start, zone) or _local_text(start, zone),
+            end=_typed_text(typed_end, zone) or _local_text(end, zone),
         )
     return start, end
+
+
+def _typed_text(value: date | datetime | None, zone: tzinfo) -> str | None:
+    """Return a date as a date, a date-time as local date and time, nothing for None."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return _local_text(value, zone)
+    return value.isoformat()
 
 
 def _local_text(moment: datetime, zone: tzinfo) -> str:

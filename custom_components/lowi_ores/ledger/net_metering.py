@@ -154,7 +154,9 @@ class NetMeteringPart(LedgerPart):
         if not isinstance(data, dict):
             return
         if isinstance(closed := data.get("closed"), list):
-            self.closed = [c for c in closed if isinstance(c, dict)][-CLOSED_KEPT:]
+            self.closed = _chain_until(
+                [c for c in closed if isinstance(c, dict)], self.period.start
+            )[-CLOSED_KEPT:]
         if data.get("signature") != self._signature:
             return
         tracker = RegisterTracker.from_dict(data.get("tracker"))
@@ -546,6 +548,22 @@ def export_balance_periods(ledger: BillingLedger | None) -> tuple[BalancePeriod,
         if isinstance(part, NetMeteringPart):
             return part.balance_periods()
     return ()
+
+
+def _chain_until(closed: list[dict[str, Any]], start: date) -> list[dict[str, Any]]:
+    """Return the closed periods that lead, one after the other, up to the current start.
+
+    A roll-over closes a period on the day the next one starts. A corrected reading date
+    leaves periods that never existed: they, and the ones before them, are dropped.
+    """
+    kept: list[dict[str, Any]] = []
+    expected = start.isoformat()
+    for record in reversed(closed):
+        if record.get("end") != expected or not isinstance(record.get("start"), str):
+            break
+        kept.append(record)
+        expected = record["start"]
+    return kept[::-1]
 
 
 def _net_index(levels: Mapping[str, float]) -> float | None:
