@@ -142,9 +142,26 @@ async def test_dynamic_rows_add_up_to_the_ledger(
         if _slot_spot(resolution, number) is None
     }
 
+    await _check_longer_rows(hass, rows, resolution)
+
+
+async def _check_longer_rows(
+    hass: HomeAssistant, rows: list[dict[str, str]], resolution: int
+) -> None:
+    """Hour rows add up their quarter-hours' money; a day the states do not cover has none."""
     hours = await _export(hass, start="2026-06-20 12:00", end="2026-06-20 14:00", resolution="hour")
     hour_rows = _csv(hours["path"])
-    assert [row["import_cost_eur"] for row in hour_rows] == ["", ""]  # no quarter-hours there
+    # An hour adds up its quarter-hours; the second has one without a price: not known.
+    first_hour = sum(_number(row["import_cost_eur"]) or 0.0 for row in rows[:4])
+    assert _number(hour_rows[0]["import_cost_eur"]) == pytest.approx(first_hour, abs=1e-4)
+    first_revenue = sum(_number(row["export_revenue_eur"]) or 0.0 for row in rows[:4])
+    assert _number(hour_rows[0]["export_revenue_eur"]) == pytest.approx(first_revenue, abs=1e-4)
+    assert (hour_rows[1]["import_cost_eur"], hour_rows[1]["export_revenue_eur"]) == ("", "")
+    # The day began before the recorded states: its quarter-hours, and so its money, unknown.
+    day = await _export(hass, start="2026-06-20", end="2026-06-20", resolution="day")
+    [day_row] = _csv(day["path"])
+    assert (day_row["import_cost_eur"], day_row["export_revenue_eur"]) == ("", "")
+    assert "buy_price_eur_per_kwh" not in day_row
     expected = [_slot_spot(60, 0), None] if resolution == 60 else [None, None]
     assert [_number(row["spot_price_eur_per_mwh"]) for row in hour_rows] == expected
 

@@ -8,17 +8,18 @@ the same energy, so the rows of a period add up to what the ledger's totals rose
 * band and dynamic contracts: the quarter-hour's imported and exported energy, from the totals
   interpolated at its boundaries (``billing/quarters.py``), times the slot's prices; a dynamic
   slot's spot price is the spot sensor's recorded value at its midpoint (the mean of the hour's
-  four for an hourly contract). Those exist for 15-minute rows only: an hour, day or month row
-  of such a contract shows no money (the long-term statistics do not keep the quarter-hours),
-  and an hour row shows the slot's prices only when they are the same all hour.
+  four for an hourly contract). An hour, day or month row adds up its quarter-hours' money,
+  given by the caller from the recorded states (the long-term statistics keep no
+  quarter-hours); an hour row shows the slot's prices only when they are the same all hour.
 
 Nothing is invented: a row whose energy or price is not known keeps its cells empty.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
+import math
 
 from ..billing.prices import Contract, PriceModel, SlotPrice, SpotTimeline, dynamic_price
 from ..billing.quarters import BRUSSELS, QUARTER_SECONDS
@@ -26,6 +27,8 @@ from .intervals import Resolution
 from .rows import Counter, Row
 
 _QUARTER = timedelta(seconds=QUARTER_SECONDS)
+# A quarter-hour's import cost and export revenue (EUR), None where not known, by its start.
+type QuarterMoney = Mapping[float, tuple[float | None, float | None]]
 _REGISTERS = (
     (Counter.IMPORT_DAY, Counter.EXPORT_DAY, "day"),
     (Counter.IMPORT_NIGHT, Counter.EXPORT_NIGHT, "night"),
@@ -42,24 +45,54 @@ def price_rows(
     contract: Contract,
     resolution: Resolution,
     spot: SpotTimeline | None = None,
+    quarters: QuarterMoney | None = None,
 ) -> Iterator[Row]:
     """Yield the rows with their prices, import cost and export revenue where known.
 
     spot: the spot sensor's recorded values (EUR/MWh) over the period, for a dynamic contract.
+    quarters: the quarter-hours' money, for the longer rows of a band or dynamic contract.
     """
     for row in rows:
         if contract.by_register:
             _by_register(row, contract, resolution)
         elif resolution is Resolution.QUARTER_HOUR:
             _by_slot(row, _slot_price(contract, spot, row.start.timestamp()))
-        elif resolution is Resolution.HOUR:
-            prices = {
-                _slot_price(contract, spot, (row.start + number * _QUARTER).timestamp())
-                for number in range(4)
-            }
-            if len(prices) == 1:
-                _show(row, prices.pop())
+        else:
+            if resolution is Resolution.HOUR:
+                prices = {
+                    _slot_price(contract, spot, (row.start + number * _QUARTER).timestamp())
+                    for number in range(4)
+                }
+                if len(prices) == 1:
+                    _show(row, prices.pop())
+            if quarters is not None:
+                row.import_cost, row.export_revenue = add_up(quarters, row)
         yield row
+
+
+def quarter_money(row: Row) -> tuple[float | None, float | None]:
+    """Return a priced 15-minute row's money, as :func:`add_up` reads it."""
+    return row.import_cost, row.export_revenue
+
+
+def add_up(quarters: QuarterMoney, row: Row) -> tuple[float | None, float | None]:
+    """Return the sum of the money of a row's quarter-hours; None unless all of them are known."""
+    costs: list[float] = []
+    revenues: list[float] = []
+    count = 0
+    moment, end = row.start.timestamp(), row.end.timestamp()
+    while moment < end:
+        cost, revenue = quarters.get(moment, (None, None))
+        if cost is not None:
+            costs.append(cost)
+        if revenue is not None:
+            revenues.append(revenue)
+        count += 1
+        moment += QUARTER_SECONDS
+    return (
+        math.fsum(costs) if len(costs) == count else None,
+        math.fsum(revenues) if len(revenues) == count else None,
+    )
 
 
 def _slot_price(contract: Contract, spot: SpotTimeline | None, start: float) -> SlotPrice | None:

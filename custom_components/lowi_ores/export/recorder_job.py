@@ -9,7 +9,7 @@ recorder's own tables and indexes (metadata id, then time).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from math import isfinite
 import os
@@ -36,7 +36,7 @@ from ..billing.prices import (
     spot_in_eur_per_mwh,
 )
 from .intervals import Resolution, boundaries
-from .money import price_rows, shows_prices
+from .money import price_rows, quarter_money, shows_prices
 from .rows import (
     ELECTRICITY_COUNTERS,
     EXPORT_COUNTERS,
@@ -142,7 +142,6 @@ class ExportRequest:
             contract is not None
             and contract.model is PriceModel.DYNAMIC
             and self.spot_entity is not None
-            and shows_prices(self.resolution)
         )
 
     @property
@@ -164,8 +163,21 @@ def run_export(hass: HomeAssistant, request: ExportRequest) -> ExportResult:
 
     The file appears under its final name only when it is complete.
     """
-    spot = _spot_timeline(hass, request) if request.reads_spot else None
+    contract, entity_id = request.contract, request.spot_entity
+    spot = (
+        _spot_timeline(hass, request, contract, entity_id)
+        if contract is not None and contract.model is PriceModel.DYNAMIC and entity_id
+        else None
+    )
     with session_scope(hass=hass, read_only=True) as session:
+        # Longer rows of band and dynamic contracts add up quarter-hours priced from the states.
+        quarters = (
+            _quarter_money(hass, session, request, contract, spot)
+            if contract is not None
+            and contract.by_slot
+            and request.resolution is not Resolution.QUARTER_HOUR
+            else None
+        )
         # Both run their checks (states at the start, units) here, before any file exists;
         # the rows themselves are read as the file is written.
         rows = (
@@ -176,16 +188,39 @@ def run_export(hass: HomeAssistant, request: ExportRequest) -> ExportResult:
         if request.resolution is Resolution.MONTH and request.month_peaks is not None:
             rows = _with_month_peaks(rows, request.month_peaks, request.zone)
         if request.contract is not None:
-            rows = price_rows(rows, request.contract, request.resolution, spot)
+            rows = price_rows(rows, request.contract, request.resolution, spot, quarters)
         return _write(request, rows)
 
 
-def _spot_timeline(hass: HomeAssistant, request: ExportRequest) -> SpotTimeline:
+def _quarter_money(
+    hass: HomeAssistant,
+    session: Session,
+    request: ExportRequest,
+    contract: Contract,
+    spot: SpotTimeline | None,
+) -> dict[float, tuple[float | None, float | None]]:
+    """Return the money of the period's quarter-hours, priced from the recorded states.
+
+    Read in full before the long-term statistics are streamed (one query at a time on the
+    connection); empty when the states do not reach back to the period's start.
+    """
+    quarter_request = replace(request, resolution=Resolution.QUARTER_HOUR)
+    try:
+        rows = _rows_from_states(hass, session, quarter_request)
+        return {
+            row.start.timestamp(): quarter_money(row)
+            for row in price_rows(rows, contract, Resolution.QUARTER_HOUR, spot)
+            if row.end <= request.now
+        }
+    except StatesNotAvailableError:
+        return {}
+
+
+def _spot_timeline(
+    hass: HomeAssistant, request: ExportRequest, contract: Contract, entity_id: str
+) -> SpotTimeline:
     """Return the spot sensor's recorded values (EUR/MWh) over the period's contract slots."""
     timeline = SpotTimeline(keep_seconds=float("inf"))
-    contract, entity_id = request.contract, request.spot_entity
-    if contract is None or entity_id is None:
-        return timeline
     start = datetime.fromtimestamp(
         contract_slot_start(request.start.timestamp(), contract.resolution), UTC
     )
@@ -222,7 +257,7 @@ def _write(request: ExportRequest, rows: Iterator[Row]) -> ExportResult:
         month_peaks=request.month_peaks is not None,
         money=request.contract is not None,
         prices=request.contract is not None and shows_prices(request.resolution),
-        spot=request.reads_spot,
+        spot=request.reads_spot and shows_prices(request.resolution),
     )
     request.path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(
