@@ -29,15 +29,18 @@ from custom_components.lowi_ores.const import (
     CONF_REGION,
     CONF_TIMEOUT,
     DOMAIN,
+    READING_INDEXES,
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 
 from .conftest import IDENT, Dongle, make_payload
 
 pytestmark = pytest.mark.usefixtures("mqtt_mock")
 
+READING_INDEX_KEYS = set(READING_INDEXES)
 # What a billing form stores for the capacity tariff when its fields are left alone.
 CAPACITY_OFF = {
     CONF_CAPACITY_TARIFF: False,
@@ -143,6 +146,28 @@ async def test_operator_change_moves_a_default_rate(
         ({CONF_INVERTER_KW: 0.0}, {CONF_INVERTER_KW: "inverter_kw_out_of_range"}),
         ({CONF_INVERTER_KW: 12.0}, {CONF_INVERTER_KW: "inverter_kw_out_of_range"}),
         ({CONF_PROSUMER_RATE: 900.0}, {CONF_PROSUMER_RATE: "prosumer_rate_out_of_range"}),
+        # Two of the bill's four indexes: the other two are asked for (they were ignored).
+        (
+            {CONF_READING_IMPORT_NIGHT: None, CONF_READING_EXPORT_NIGHT: None},
+            {
+                CONF_READING_IMPORT_NIGHT: "reading_import_night_missing",
+                CONF_READING_EXPORT_NIGHT: "reading_export_night_missing",
+            },
+        ),
+        (
+            {
+                CONF_READING_IMPORT_DAY: None,
+                CONF_READING_IMPORT_NIGHT: None,
+                CONF_READING_EXPORT_DAY: None,
+                CONF_READING_EXPORT_NIGHT: -1.0,
+            },
+            {
+                CONF_READING_IMPORT_DAY: "reading_import_day_missing",
+                CONF_READING_IMPORT_NIGHT: "reading_import_night_missing",
+                CONF_READING_EXPORT_DAY: "reading_export_day_missing",
+                CONF_READING_EXPORT_NIGHT: "reading_export_night_negative",
+            },
+        ),
     ],
 )
 async def test_wallonia_refused(
@@ -257,3 +282,53 @@ async def test_settings_keep_billing(
     assert init_integration.options[CONF_REGION] == "flanders"
     assert init_integration.options[CONF_TIMEOUT] == 60
     assert DOMAIN == "lowi_ores"
+
+
+@pytest.mark.parametrize("region", ["flanders", "brussels", "none"])
+async def test_leaving_net_metering_removes_its_entities(
+    hass: HomeAssistant, init_integration: MockConfigEntry, region: str
+) -> None:
+    """Net metering on, then another region: no 'unavailable' net-metering entity is left."""
+    registry = er.async_get(hass)
+    result = await _billing(hass, init_integration, "wallonia")
+    result = await _submit(hass, result["flow_id"], VALID)
+    await hass.async_block_till_done()
+    balance = f"sensor.lowi3_{IDENT}_net_metering_balance"
+    cost = f"sensor.lowi3_{IDENT}_net_metering_cost"
+    assert registry.async_get(balance) is not None
+    assert registry.async_get(cost) is not None
+
+    # Without a price the cost sensor goes, the balance stays.
+    result = await _billing(hass, init_integration, "wallonia")
+    without_price = {k: v for k, v in VALID.items() if k != CONF_BILLABLE_PRICE}
+    result = await _submit(hass, result["flow_id"], without_price)
+    await hass.async_block_till_done()
+    assert registry.async_get(cost) is None
+    assert registry.async_get(balance) is not None
+
+    result = await _billing(hass, init_integration, region)
+    if result["type"] is FlowResultType.FORM:
+        result = await _submit(hass, result["flow_id"], {})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    left = [
+        entry.entity_id
+        for entry in er.async_entries_for_config_entry(registry, init_integration.entry_id)
+        if "net_metering" in entry.unique_id
+    ]
+    assert left == []
+    assert hass.states.get(balance) is None
+    # The meter's own sensors are untouched.
+    assert registry.async_get(f"sensor.lowi3_{IDENT}_import_index_day") is not None
+
+
+async def test_no_bill_index_at_all_is_accepted(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """All four of the bill's indexes empty: accepted (statistics, or a partial balance)."""
+    result = await _billing(hass, init_integration, "wallonia")
+    without = {k: v for k, v in VALID.items() if k not in READING_INDEX_KEYS}
+    result = await _submit(hass, result["flow_id"], without)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert not READING_INDEX_KEYS & set(init_integration.options)

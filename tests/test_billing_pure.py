@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 import itertools
+import math
 
 from hypothesis import given, settings, strategies as st
 import pytest
@@ -78,6 +79,16 @@ def test_billable_plus_surplus_is_the_absolute_balance(day: float, night: float)
     assert separate == pytest.approx(abs(balance.day) + abs(balance.night))
     # Netting apart never bills less than netting together.
     assert balance.billable(Netting.SEPARATE) >= balance.billable(Netting.TOGETHER) - 1e-9
+
+
+@pytest.mark.parametrize("netting", list(Netting))
+def test_zero_balance_is_not_negative_zero(netting: Netting) -> None:
+    """A zero balance (a period's start) gives 0.0 billable and surplus, never -0.0."""
+    for balance in (Balance(0.0, 0.0, 0.0, 0.0), Balance(5.0, 3.0, 5.0, 3.0)):
+        for figure in (balance.billable(netting), balance.surplus(netting)):
+            assert figure == 0
+            assert math.copysign(1.0, figure) == 1.0
+            assert f"{figure:.1f}" == "0.0"
 
 
 def test_separate_netting_example() -> None:

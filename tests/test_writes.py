@@ -20,9 +20,11 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
 from custom_components.lowi_ores.const import CONF_POWER_INTERVAL, CONF_TIMEOUT
+from custom_components.lowi_ores.entity import LowiEntity
 from custom_components.lowi_ores.sensor import LowiSensor
 from homeassistant.const import EVENT_STATE_CHANGED, EVENT_STATE_REPORTED, STATE_UNAVAILABLE
 from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.helpers.entity import EntityDescription
 
 from .conftest import TOPIC, Dongle, make_payload
 
@@ -190,3 +192,17 @@ async def test_recovery_after_timeout_is_written(hass: HomeAssistant, dongle: Do
     assert hass.states.get(INDEX).state == STATE_UNAVAILABLE
     await dongle.send(make_payload())
     assert hass.states.get(INDEX).state == "1234.567"
+
+
+async def test_other_platforms_compare_their_state(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """The base entity, for platforms other than sensor, compares availability, state and
+    attributes."""
+
+    entity = LowiEntity(init_integration.runtime_data.coordinator, EntityDescription(key="plain"))
+    entity._attr_state = "on"
+    entity._attr_extra_state_attributes = {"relay": 1}
+    assert entity._shown() == (True, "on", {"relay": 1})
+    init_integration.runtime_data.coordinator.last_update_success = False
+    assert entity._shown() == (False, "on", {"relay": 1})

@@ -578,8 +578,12 @@ def validate_wallonia(
         errors[CONF_READING_DATE] = "reading_date_future"
     elif following is not None and date.fromisoformat(following) <= date.fromisoformat(reading):
         errors[CONF_NEXT_READING_DATE] = "next_reading_not_after"
+    given = [key for key in READING_INDEXES if user_input.get(key) is not None]
     for key, counter in READING_INDEXES.items():
         if (value := user_input.get(key)) is None:
+            # The bill's indexes start the balance all four together, or none of them.
+            if given:
+                errors[key] = f"{key}_missing"
             continue
         now = meter.get(counter)
         if value < 0:

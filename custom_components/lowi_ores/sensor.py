@@ -40,6 +40,7 @@ from .const import (
 )
 from .coordinator import LowiConfigEntry, LowiCoordinator, MeterData
 from .entity import LowiEntity
+from .ledger.parts import LEDGER_SENSOR_KEYS
 from .ledger.sensor import LedgerSensor
 from .publishing import ThinnedIndex, TimeWeightedMean
 
@@ -176,9 +177,18 @@ async def async_setup_entry(
 ) -> None:
     """Add the sensors; gas and water once the dongle reports them."""
     coordinator = entry.runtime_data.coordinator
-    if (ledger := entry.runtime_data.ledger) is not None:
-        async_add_entities(LedgerSensor(ledger, d) for d in ledger.sensor_descriptions())
     registry = er.async_get(hass)
+    provided: set[str] = set()
+    if (ledger := entry.runtime_data.ledger) is not None:
+        descriptions = ledger.sensor_descriptions()
+        provided = {d.key for d in descriptions}
+        async_add_entities(LedgerSensor(ledger, d) for d in descriptions)
+    # A billing figure the options no longer ask for (another region, net metering off, no
+    # price, netting together) leaves no "unavailable" entity behind; its statistics stay.
+    for key in LEDGER_SENSOR_KEYS - provided:
+        unique_id = f"{coordinator.ident}_{key}"
+        if entity_id := registry.async_get_entity_id(SENSOR_DOMAIN, DOMAIN, unique_id):
+            registry.async_remove(entity_id)
 
     def _known(description: LowiSensorEntityDescription) -> bool:
         """Return True for an entity to create now: always-there, or seen in an earlier run."""

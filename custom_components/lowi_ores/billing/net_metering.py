@@ -126,16 +126,20 @@ class Balance:
         return self.day + self.night
 
     def billable(self, netting: Netting) -> float:
-        """Return the kWh billed if the period ended now."""
+        """Return the kWh billed if the period ended now (never -0.0)."""
         if netting is Netting.SEPARATE:
-            return max(self.day, 0.0) + max(self.night, 0.0)
-        return max(self.total, 0.0)
+            return max(0.0, self.day) + max(0.0, self.night)
+        return max(0.0, self.total)
 
     def surplus(self, netting: Netting) -> float:
-        """Return the kWh that would be lost if the period ended now."""
+        """Return the kWh that would be lost if the period ended now.
+
+        0.0 first in max(): max(-0.0, 0.0) is -0.0, which the sensor showed as "-0.0 kWh"
+        whenever the balance was exactly zero (at the start of every period).
+        """
         if netting is Netting.SEPARATE:
-            return max(-self.day, 0.0) + max(-self.night, 0.0)
-        return max(-self.total, 0.0)
+            return max(0.0, -self.day) + max(0.0, -self.night)
+        return max(0.0, -self.total)
 
 
 @dataclass(slots=True)
