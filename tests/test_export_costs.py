@@ -317,3 +317,19 @@ def test_dynamic_rows_without_the_spot_history() -> None:
     [day] = price_rows([_row(start)], contract, Resolution.DAY, timeline)
     assert (day.buy_price, day.import_cost) == (None, None)
     assert Counter.IMPORT_DAY not in day.usage
+
+
+def test_register_row_with_an_unknown_counter() -> None:
+    """A register contract's row whose counters are not known has no money and no price."""
+    contract = Contract(PriceModel.DAY_NIGHT, buy_day=0.3, buy_night=0.2, sell_day=0.05)
+    start = datetime(2026, 6, 20, 10, 0, tzinfo=UTC)
+    usage: dict[Counter, float | None] = {
+        Counter.IMPORT_DAY: None,
+        Counter.IMPORT_NIGHT: 1.0,
+        Counter.EXPORT_DAY: 2.0,
+        Counter.EXPORT_NIGHT: None,
+    }
+    row = Row(start, start + timedelta(hours=1), {}, usage)
+    [priced] = price_rows([row], contract, Resolution.HOUR)
+    assert (priced.import_cost, priced.export_revenue) == (None, None)
+    assert (priced.buy_price, priced.sell_price) == (None, 0.05)
