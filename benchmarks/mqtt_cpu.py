@@ -9,7 +9,11 @@ message stream and the same 15 sensors in each:
 - yaml: the 15 MQTT sensors with ``value_json`` templates that LoWi3 owners write (YAML below);
 - lowi_ores: this integration with its default options;
 - intervals: three LoWi3 entries in one Home Assistant, ``power_interval`` 0, 10 and 60, each
-  fed the same stream at one message per second (recorder rows per message).
+  fed the same stream at one message per second (recorder rows per message);
+- channels: 14 busy channels (CH1..CH14, a PV inverter's messages at midday: P, CH, CL, HC, DC,
+  MC) through lowi_ores (power and three indexes enabled per channel), against
+- channels_yaml: the same 56 sensors as YAML MQTT sensors, and channels_yaml_power: 14 YAML
+  sensors of the power only (per message: one state, where lowi_ores keeps four).
 
 CPU is the Home Assistant process's utime + stime (``/proc/<pid>/stat``) during the stream and
 a short tail, minus its idle rate measured just before, per message. Recorder rows are the rows
@@ -34,7 +38,7 @@ from typing import Any, Final
 
 from paho.mqtt import client as mqtt_client
 
-from demo.hass_config import lowi_entry, write_config
+from demo.hass_config import Helper, lowi_entry, write_config
 from demo.processes import HomeAssistant, Mosquitto, free_port, wait_for
 from simulator import Simulation, SimulationConfig
 
@@ -255,27 +259,80 @@ async def async_setup(hass, config):
 '''
 
 
-def write_helper(folder: Path) -> Path:
-    """Write the helper integration; return its folder."""
-    helper = folder / "lowi_bench"
-    helper.mkdir(parents=True, exist_ok=True)
+def write_helper(folder: Path) -> Helper:
+    """Write the helper integration's module; return it as a configuration folder's helper."""
+    folder.mkdir(parents=True, exist_ok=True)
     sensors = [(key, unit) for key, _, unit, *_ in SENSORS]
-    (helper / "__init__.py").write_text(HELPER.format(sensors=sensors))
-    (helper / "manifest.json").write_text(
-        json.dumps(
-            {
-                "domain": "lowi_bench",
-                "name": "LoWi3 benchmark helper",
-                "version": "0.0.0",
-                "documentation": "https://example.invalid",
-                "codeowners": [],
-                "dependencies": ["mqtt"],
-                "requirements": [],
-                "iot_class": "local_push",
-            }
+    source = folder / "lowi_bench.py"
+    source.write_text(HELPER.format(sensors=sensors))
+    return Helper("lowi_bench", "LoWi3 benchmark helper", source, ("mqtt",))
+
+
+CHANNEL_TOPICS: Final = {f"ch{n}": f"{IDENT}/PUB/CH{n}" for n in range(1, 15)}
+# (key, YAML name, unit, state class, value template) of a channel's sensors.
+CHANNEL_SENSORS: Final = (
+    ("power", "Power", "W", "measurement", "value_json.P | float"),
+    (
+        "index_high",
+        "Index high",
+        "kWh",
+        "total_increasing",
+        "(value_json.CH | float / 1000) | round(3)",
+    ),
+    (
+        "index_low",
+        "Index low",
+        "kWh",
+        "total_increasing",
+        "(value_json.CL | float / 1000) | round(3)",
+    ),
+    (
+        "index_total",
+        "Index total",
+        "kWh",
+        "total_increasing",
+        "((value_json.CH | float + value_json.CL | float) / 1000) | round(3)",
+    ),
+)
+
+
+def channel_yaml_sensors(
+    keys: tuple[str, ...] = ("power", "index_high", "index_low", "index_total"),
+) -> str:
+    """Return YAML MQTT sensors for the 14 channels: the lowi_ores channel entities, or fewer."""
+    lines = ["mqtt:", "  sensor:"]
+    for number in range(1, 15):
+        for key, name, unit, state_class, template in CHANNEL_SENSORS:
+            if key not in keys:
+                continue
+            lines += [
+                f'    - name: "LoWi3 CH{number} {name}"',
+                f'      unique_id: "lowi3_yaml_ch{number}_{key}"',
+                f'      state_topic: "{IDENT}/PUB/CH{number}"',
+                f'      value_template: "{{{{ {template} }}}}"',
+                f'      unit_of_measurement: "{unit}"',
+                f"      state_class: {state_class}",
+            ]
+    return "\n".join(lines) + "\n"
+
+
+def channel_stream(count: int) -> list[bytes]:
+    """Return `count` payloads of a PV inverter's channel at midday, one second apart.
+
+    Without device_CH and names, so that the same payload fits every channel's topic.
+    """
+    simulation = Simulation(
+        SimulationConfig(
+            seed=7, start=datetime(2026, 6, 22, 10, 0, tzinfo=UTC), interval=1.0, pv_channel=1
         )
     )
-    return helper
+    payloads: list[bytes] = []
+    while len(payloads) < count:
+        if simulation.step() is not None:
+            fields = simulation.channel_fields()[1]
+            del fields["device_CH"], fields["CHname"], fields["Name"]
+            payloads.append(json.dumps(fields).encode())
+    return payloads
 
 
 def stream(count: int, ident: str = IDENT) -> list[bytes]:
@@ -370,7 +427,7 @@ def home_assistant(
         name="LoWi3 benchmark",
         extra_yaml=helper_yaml + yaml,
         energy=False,
-        custom_components=(write_helper(workdir / "helper"),),
+        helpers=(write_helper(workdir / "helper"),),
     )
     entries_file = config_dir / ".storage" / "core.config_entries"
     entries = json.loads(entries_file.read_text())
@@ -450,18 +507,21 @@ def measure(
     rate: float,
     *,
     topics: dict[str, str] | None = None,
+    prefixes: dict[str, str] | None = None,
     profile: bool = False,
     idle_seconds: float = 10.0,
     **setup: Any,
 ) -> Result:
     """Run one setup: idle rate, the stream, the tail; return CPU per message and rows."""
     topics = topics or {name: TOPIC}
+    overridden_prefixes = prefixes
     prefixes = {
         key: "sensor.floor_" if setup.get("floor") else "sensor.lowi3_" + topic.split("/")[0]
         for key, topic in topics.items()
     }
     if setup.get("yaml"):
         prefixes = {name: "sensor.lowi3_"}
+    prefixes = overridden_prefixes or prefixes
     with home_assistant(workdir / name, broker, **setup) as hass:
         assert hass.pid is not None
         # The sensors exist and the lowi_ores counter guards know the meter before measuring.
@@ -530,7 +590,18 @@ def main() -> None:
     parser.add_argument(
         "--interval-messages", type=int, default=300, help="messages at 1/s for the intervals"
     )
-    parser.add_argument("--only", nargs="*", default=None, help="floor yaml lowi_ores intervals")
+    parser.add_argument(
+        "--channel-messages", type=int, default=300, help="messages per channel for the channels"
+    )
+    parser.add_argument(
+        "--channel-rate", type=float, default=10.0, help="messages per second and channel"
+    )
+    parser.add_argument(
+        "--only",
+        nargs="*",
+        default=None,
+        help="floor yaml lowi_ores intervals channels channels_yaml channels_yaml_power",
+    )
     parser.add_argument(
         "--profile", action="store_true", help="also cProfile a separate lowi_ores pass"
     )
@@ -554,7 +625,18 @@ def main() -> None:
 def run(workdir: Path, broker: Mosquitto, args: argparse.Namespace) -> None:
     """Measure every setup asked for and print the table."""
     payloads = stream(args.messages + 5)
-    wanted = set(args.only or ("floor", "yaml", "lowi_ores", "intervals"))
+    wanted = set(
+        args.only
+        or (
+            "floor",
+            "yaml",
+            "lowi_ores",
+            "intervals",
+            "channels",
+            "channels_yaml",
+            "channels_yaml_power",
+        )
+    )
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, load {load_average()}")
     results: list[Result] = []
     runs: list[tuple[str, Callable[[], Result]]] = [
@@ -572,6 +654,7 @@ def run(workdir: Path, broker: Mosquitto, args: argparse.Namespace) -> None:
         if name in wanted:
             results.append(function())
             print(f"  {name}: done", flush=True)
+    channel_results = run_channels(workdir, broker, args, wanted)
     floor = next((r.cpu_ms for r in results if r.name == "floor"), None)
     yaml = next((r.cpu_ms for r in results if r.name == "yaml"), None)
     print(f"\n{args.messages} messages at {args.rate:g}/s; HA CPU per message above idle")
@@ -587,6 +670,17 @@ def run(workdir: Path, broker: Mosquitto, args: argparse.Namespace) -> None:
     for result in results:
         written = result.entities[result.name]
         print(f"  {result.name}: {len(written)} sensors written, rows: {written}")
+    if channel_results:
+        print(
+            f"\n14 channels x {args.channel_messages} messages at {args.channel_rate:g}/s each; "
+            "HA CPU per channel message above idle"
+        )
+        print("setup                 ms/msg  x yaml(56)  rows/msg  load")
+        yaml56 = next((r.cpu_ms for r in channel_results if r.name == "channels_yaml"), None)
+        for result in channel_results:
+            ratio = f"{result.cpu_ms / yaml56:10.2f}" if yaml56 else "         -"
+            rows = sum(result.rows.values()) / len(CHANNEL_TOPICS)
+            print(f"{result.name:<20} {result.cpu_ms:7.3f}  {ratio}  {rows:8.2f}  {result.load}")
     if args.profile:
         # A pass of its own: the profiler's overhead must not count in the figures above.
         measure(
@@ -616,6 +710,40 @@ def run(workdir: Path, broker: Mosquitto, args: argparse.Namespace) -> None:
         for name, rows in result.rows.items():
             print(f"{name:<12} {rows:6.2f}  x every message {rows / every if every else 0:5.2f}")
         print(f"  rows of interval_10: {result.entities['interval_10']}")
+
+
+def run_channels(
+    workdir: Path, broker: Mosquitto, args: argparse.Namespace, wanted: set[str]
+) -> list[Result]:
+    """Measure the 14 busy channels through lowi_ores and as YAML MQTT sensors."""
+    payloads = channel_stream(args.channel_messages + 5)
+    setups: dict[str, dict[str, Any]] = {
+        "channels": {"lowi": [(IDENT, {})], "prefixes": {"channels": "sensor.channel_"}},
+        "channels_yaml": {
+            "yaml": channel_yaml_sensors(),
+            "prefixes": {"channels_yaml": "sensor.lowi3_ch"},
+        },
+        "channels_yaml_power": {
+            "yaml": channel_yaml_sensors(("power",)),
+            "prefixes": {"channels_yaml_power": "sensor.lowi3_ch"},
+        },
+    }
+    results = []
+    for name, setup in setups.items():
+        if name in wanted:
+            results.append(
+                measure(
+                    name,
+                    workdir,
+                    broker,
+                    payloads,
+                    args.channel_rate,
+                    topics=CHANNEL_TOPICS,
+                    **setup,
+                )
+            )
+            print(f"  {name}: done", flush=True)
+    return results
 
 
 if __name__ == "__main__":

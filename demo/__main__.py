@@ -289,6 +289,11 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one story
                 "--spot-topic",
                 SPOT_TOPIC,
                 *history.simulator_arguments(),
+                # The dongle's extra channels: a heat pump's sub-meter and the PV inverter.
+                "--heat-pump-channel",
+                "1",
+                "--pv-channel",
+                "2",
             ],
             state_dir / "simulator.log",
             env=hass_environment(),

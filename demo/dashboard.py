@@ -50,6 +50,31 @@ TEXTS: Final[dict[str, tuple[str, str, str]]] = {
         "Afname en injectie per dag",
         "Bezug und Einspeisung pro Tag",
     ),
+    "Channels of the dongle": ("Canaux du dongle", "Kanalen van de dongle", "Kanäle des Dongles"),
+    "Heat pump (CH1)": ("Pompe à chaleur (CH1)", "Warmtepomp (CH1)", "Wärmepumpe (CH1)"),
+    "Solar panels (CH2)": ("Panneaux solaires (CH2)", "Zonnepanelen (CH2)", "Solarmodule (CH2)"),
+    "Heat pump, index": (
+        "Pompe à chaleur, index",
+        "Warmtepomp, meterstand",
+        "Wärmepumpe, Zählerstand",
+    ),
+    "Solar panels, production index": (
+        "Panneaux solaires, index de production",
+        "Zonnepanelen, productiemeterstand",
+        "Solarmodule, Erzeugungszählerstand",
+    ),
+    "Heat pump and solar panels, last 2 hours": (
+        "Pompe à chaleur et panneaux solaires, 2 dernières heures",
+        "Warmtepomp en zonnepanelen, laatste 2 uur",
+        "Wärmepumpe und Solarmodule, letzte 2 Stunden",
+    ),
+    "Heat pump": ("Pompe à chaleur", "Warmtepomp", "Wärmepumpe"),
+    "Solar panels": ("Panneaux solaires", "Zonnepanelen", "Solarmodule"),
+    "Imported from the grid": (
+        "Prélevé du réseau",
+        "Afgenomen van het net",
+        "Aus dem Netz bezogen",
+    ),
     "Capacity tariff": ("Tarif capacitaire", "Capaciteitstarief", "Kapazitätstarif"),
     "This quarter-hour, projected": (
         "Ce quart d'heure, prévu",

@@ -303,6 +303,18 @@ def entity_registry(entry_id: str, ident: str = IDENT) -> list[dict[str, Any]]:
                 "disabled_by": None if enabled else "integration",
             }
         )
+    # The simulator's two channels, as the LoWi3 dashboard shows them.
+    entries.extend(
+        {
+            "entity_id": f"sensor.{device}_{key}",
+            "config_entry_id": entry_id,
+            "platform": "lowi_ores",
+            "unique_id": f"{ident}_ch{number}_{key}",
+            "disabled_by": None,
+        }
+        for number, device in ((1, "heat_pump"), (2, "solar_panels"))
+        for key in ("power", "index_total")
+    )
     return entries
 
 

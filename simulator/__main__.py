@@ -63,6 +63,16 @@ def _positive(kind: Callable[[str], float]) -> Callable[[str], float]:
     return check
 
 
+def _channel(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if not 1 <= number <= 14:
+        raise argparse.ArgumentTypeError(f"not a channel from 1 to 14: {text!r}")
+    return number
+
+
 def _wh(text: str) -> int:
     """Turn kWh (or m3) as typed into Wh (or dm3)."""
     value = float(text)
@@ -179,6 +189,18 @@ def build_parser() -> argparse.ArgumentParser:
         default="mA",
         help="scale of the current field I (default %(default)s)",
     )
+    model.add_argument(
+        "--heat-pump-channel",
+        type=_channel,
+        metavar="N",
+        help="also publish a heat pump's sub-meter on CH<N> (1-14; default: none)",
+    )
+    model.add_argument(
+        "--pv-channel",
+        type=_channel,
+        metavar="N",
+        help="also publish the PV inverter's production on CH<N> (1-14; default: none)",
+    )
     model.add_argument("--name", default=defaults.name, help="the Name field (default %(default)s)")
     model.add_argument(
         "--faults",
@@ -209,7 +231,10 @@ def _describe(message: Message) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the simulator; return the exit status."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.heat_pump_channel is not None and args.heat_pump_channel == args.pv_channel:
+        parser.error("the heat pump and the PV inverter need two different channels")
     logging.basicConfig(
         level=logging.INFO if args.verbose or not args.stdout else logging.WARNING,
         format="%(asctime)s %(levelname)s %(message)s",
@@ -233,6 +258,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         gas_dm3=args.gas_dm3,
         water_l=args.water_l,
         current_unit=args.current_unit,
+        heat_pump_channel=args.heat_pump_channel,
+        pv_channel=args.pv_channel,
         faults=args.faults,
     )
     simulation = Simulation(config)
@@ -311,6 +338,8 @@ def _run(
             if args.verbose:
                 _LOGGER.info("%s", _describe(message))
             emit(message)
+            for channel_message in simulation.channel_messages():
+                emit(channel_message)
         if args.fast or (args.count is not None and published >= args.count):
             continue
         stop.wait(max(0.0, origin + simulation.ticks * args.interval - time.monotonic()))

@@ -27,6 +27,13 @@ HEAT_LOSS_KW_PER_K: Final = 0.19  # a typical Belgian semi-detached house
 INTERNAL_GAINS_KW: Final = 0.5
 HEATING_SEASON_MAX_TEMPERATURE: Final = 15.5
 BOILER_ELECTRIC_W: Final = 80.0
+# A hybrid heat pump (next to the gas boiler): it takes the base of the heating load in mild
+# weather, cycling, and heats the hot-water tank in the early afternoon.
+HEAT_PUMP_MAX_OUTDOOR_C: Final = 16.0
+HEAT_PUMP_CYCLE_S: Final = 2400.0
+HEAT_PUMP_TANK_START_S: Final = 13 * 3600.0
+HEAT_PUMP_TANK_SECONDS: Final = 3000.0
+HEAT_PUMP_TANK_W: Final = 1100.0
 
 
 def unit_hash(*parts: object) -> float:
@@ -316,6 +323,7 @@ class Sample:
     temperature: float
     cloud_cover: float
     sun_elevation: float
+    heat_pump_w: int = 0  # part of load_w
 
     @property
     def net_w(self) -> int:
@@ -331,6 +339,7 @@ class Household:
     roof: Roof = field(default_factory=Roof)
     gas: bool = True
     water: bool = True
+    heat_pump: bool = False
     ev_w: int = 0  # charging power of an electric car; 0: no car
 
     def outdoor_temperature(self, plan: DayPlan, seconds: float) -> float:
@@ -387,6 +396,8 @@ class Household:
         if gas_kw > 0:
             watts += BOILER_ELECTRIC_W
         watts += self._background_w(plan, seconds, sun, cover, epoch)
+        heat_pump_w = round(self._heat_pump_w(seconds, temperature, epoch)) if self.heat_pump else 0
+        watts += heat_pump_w
         return Sample(
             moment=moment,
             load_w=round(watts),
@@ -396,7 +407,20 @@ class Household:
             temperature=temperature,
             cloud_cover=cover,
             sun_elevation=sun.elevation,
+            heat_pump_w=heat_pump_w,
         )
+
+    def _heat_pump_w(self, seconds: float, temperature: float, epoch: float) -> float:
+        """Return the heat pump's electric power (W): the tank in the afternoon, else cycling."""
+        if HEAT_PUMP_TANK_START_S <= seconds < HEAT_PUMP_TANK_START_S + HEAT_PUMP_TANK_SECONDS:
+            return HEAT_PUMP_TANK_W
+        if temperature >= HEAT_PUMP_MAX_OUTDOOR_C:
+            return 0.0
+        # Colder: longer runs at a higher power.
+        duty = _clamp(0.25 + (HEAT_PUMP_MAX_OUTDOOR_C - temperature) / 20, 0.25, 0.95)
+        if (epoch % HEAT_PUMP_CYCLE_S) / HEAT_PUMP_CYCLE_S >= duty:
+            return 0.0
+        return 450.0 + 45.0 * (HEAT_PUMP_MAX_OUTDOOR_C - temperature)
 
     def _present(self, plan: DayPlan, seconds: float) -> bool:
         """Return True when someone is home and awake."""

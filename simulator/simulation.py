@@ -16,13 +16,14 @@ import json
 import math
 from typing import Final, Literal
 
-from simulator.belgium import TARIFF_DAY, tariff_at
+from simulator.belgium import TARIFF_DAY, tariff_at, to_local
 from simulator.faults import FaultConfig, FaultInjector
 from simulator.household import Household, Sample, unit_hash
 from simulator.meter import IntegratingCounter
 
 DEFAULT_IDENT: Final = "3494546c709b"
 DAY, NIGHT = 0, 1  # register positions in the electricity counters
+PERIODS: Final = ("HC", "DC", "MC")  # a channel's energy this hour, day and month
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,12 @@ class SimulationConfig:
     gas_dm3: int = 12_345_678
     water_l: int = 456_789
     current_unit: Literal["mA", "cA"] = "mA"
+    # Extra channels (CH1..CH14), off unless given a number: the heat pump's sub-meter and the
+    # PV inverter's production meter.
+    heat_pump_channel: int | None = None
+    pv_channel: int | None = None
+    heat_pump_wh: int = 2_345_678
+    pv_wh: int = 21_456_789
     substep: float = 10.0  # longest simulated time between two samples, seconds
     faults: FaultConfig = field(default_factory=FaultConfig)
 
@@ -60,6 +67,11 @@ class SimulationConfig:
             min(self.import_day_wh, self.import_night_wh, self.export_day_wh) < 0
             or min(self.export_night_wh, self.gas_dm3, self.water_l) < 0
         ):
+            raise ValueError("meter indexes cannot be negative")
+        channels = [n for n in (self.heat_pump_channel, self.pv_channel) if n is not None]
+        if any(not 1 <= n <= 14 for n in channels) or len(set(channels)) < len(channels):
+            raise ValueError("the channels must be two different numbers from 1 to 14")
+        if min(self.heat_pump_wh, self.pv_wh) < 0:
             raise ValueError("meter indexes cannot be negative")
 
     @property
@@ -94,12 +106,24 @@ class Simulation:
         """Set the meters to the configured indexes at the start moment."""
         self.config = config
         self.household = Household(
-            seed=config.seed, gas=config.gas, water=config.water, ev_w=config.ev_w
+            seed=config.seed,
+            gas=config.gas,
+            water=config.water,
+            heat_pump=config.heat_pump_channel is not None,
+            ev_w=config.ev_w,
         )
         self.imported = IntegratingCounter([config.import_day_wh, config.import_night_wh])
         self.exported = IntegratingCounter([config.export_day_wh, config.export_night_wh])
         self.gas = IntegratingCounter([config.gas_dm3])
         self.water = IntegratingCounter([config.water_l])
+        # The sub-meters count by tariff as the main meter does (CH, CL).
+        self.heat_pump = IntegratingCounter([config.heat_pump_wh, 0])
+        self.pv = IntegratingCounter([config.pv_wh, 0])
+        self._period_starts: dict[str, dict[str, tuple[tuple[int, ...], int]]] = {
+            "heat_pump": {},
+            "pv": {},
+        }
+        self._start_periods(config.start)
         self.faults = FaultInjector(config.faults, config.seed)
         self.ticks = 0
         self.elapsed_ms = 0
@@ -134,6 +158,9 @@ class Simulation:
             sample = self.household.sample(self._at(self.elapsed_ms))
             self.imported.add(max(sample.net_w, 0), span, register)
             self.exported.add(max(-sample.net_w, 0), span, register)
+            self.heat_pump.add(sample.heat_pump_w, span, register)
+            self.pv.add(sample.solar_w, span, register)
+            self._start_periods(sample.moment)
             self.gas.add(sample.gas_dm3_per_h, span)
             self.water.add(sample.water_l_per_h, span)
             self.sample = sample
@@ -141,6 +168,61 @@ class Simulation:
             if slot != self._gas_read_at:
                 self._gas_read_at = slot
                 self._gas_reading = self.gas.total
+
+    def _start_periods(self, moment: datetime) -> None:
+        """Note each sub-meter's total when a new local hour, day or month begins."""
+        local = to_local(moment)
+        keys = {
+            "HC": (local.year, local.month, local.day, local.hour),
+            "DC": (local.year, local.month, local.day),
+            "MC": (local.year, local.month),
+        }
+        for name, counter in (("heat_pump", self.heat_pump), ("pv", self.pv)):
+            starts = self._period_starts[name]
+            for period, key in keys.items():
+                if period not in starts or starts[period][0] != key:
+                    starts[period] = (key, counter.total)
+
+    def channel_fields(self) -> dict[int, dict[str, str]]:
+        """Return the extra channels' fields of the current state, by channel number."""
+        config = self.config
+        channels: dict[int, dict[str, str]] = {}
+        for number, name, label, counter, power in (
+            (config.heat_pump_channel, "heat_pump", "Heat pump", self.heat_pump,
+             self.sample.heat_pump_w),
+            (config.pv_channel, "pv", "Solar panels", self.pv, self.sample.solar_w),
+        ):  # fmt: skip
+            if number is None:
+                continue
+            starts = self._period_starts[name]
+            channels[number] = {
+                "ident": config.ident,
+                "device_CH": str(number),
+                "Name": config.name,
+                "CHname": label,
+                "Type": "MB",
+                "Units": "kWh",
+                "P": str(power),
+                "CH": str(counter.registers[DAY]),
+                "CL": str(counter.registers[NIGHT]),
+            } | {period: str(counter.total - starts[period][1]) for period in PERIODS}
+        return channels
+
+    def channel_messages(self) -> list[Message]:
+        """Return the extra channels' messages at the current moment (after :meth:`step`)."""
+        return [
+            Message(
+                index=self.ticks - 1,
+                moment=self.sample.moment,
+                topic=f"{self.config.ident}/PUB/CH{number}",
+                payload=json.dumps(fields, separators=(", ", ": ")),
+                fields=fields,
+                fault=None,
+                sample=self.sample,
+                tariff=tariff_at(self.sample.moment),
+            )
+            for number, fields in self.channel_fields().items()
+        ]
 
     def fields(self) -> dict[str, str]:
         """Return the CH0 fields of the current state, values as strings, as the dongle sends them."""

@@ -13,6 +13,7 @@ from custom_components.lowi_ores.const import (
     CONF_CURRENT_SCALE,
     CONF_GAS_UNIT,
     CONF_IDENT,
+    CONF_IGNORED_CHANNELS,
     CONF_POWER_INTERVAL,
     CONF_TARIFF_CODES,
     CONF_TIMEOUT,
@@ -235,6 +236,7 @@ async def test_options(hass: HomeAssistant, init_integration: MockConfigEntry) -
         CONF_TARIFF_CODES: "0_day_1_night",
         CONF_GAS_UNIT: "m3",
         CONF_WATER_UNIT: "m3",
+        CONF_IGNORED_CHANNELS: ["2", "14"],
         CONF_POWER_INTERVAL: 30.0,
     }
     with patch("custom_components.lowi_ores.async_setup_entry", return_value=True) as setup:

@@ -144,6 +144,9 @@ def test_entity_registry_keeps_english_ids() -> None:
     assert imported["disabled_by"] is None
     assert entries[entity_id("voltage", IDENT)]["disabled_by"] == "integration"
     assert len({entry["unique_id"] for entry in entries.values()}) == len(entries)
+    # The simulator's channels, which the LoWi3 dashboard shows.
+    assert entries["sensor.heat_pump_power"]["unique_id"] == f"{IDENT}_ch1_power"
+    assert entries["sensor.solar_panels_index_total"]["unique_id"] == f"{IDENT}_ch2_index_total"
 
 
 def test_backfill_keeps_the_capacity_peaks_of_the_car_evenings(tmp_path: Path) -> None:

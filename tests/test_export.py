@@ -715,6 +715,9 @@ async def test_path_inside_an_allowed_folder(
         ({"start": "yesterday"}, "invalid_moment"),
         ({"start": "2026-03-02", "end": "2026-03-01"}, "empty_period"),
         ({"start": "2027-01-01", "end": "2027-02-01"}, "empty_period"),
+        ({"channels": ["15"]}, "invalid_channel"),
+        ({"channels": "CH1, x"}, "invalid_channel"),
+        ({"channels": [2]}, "no_channel_index"),
     ],
 )
 async def test_bad_calls(
@@ -862,3 +865,42 @@ async def test_running_interval_and_open_periods(
     assert end_only["start"] == "2026-02-01T00:00:00+01:00"
     assert end_only["end"] == "2026-02-11T00:00:00+01:00"
     assert end_only["full_url"] == "http://homeassistant.local:8123" + end_only["url"]
+
+
+@ALL_DATABASES
+async def test_channel_columns(
+    recorder_mock: Recorder, hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """A channel's index total as two columns: the index at each row's start, the energy used."""
+    first_hour = await _with_statistics(hass, freezer)
+    payload = '{"device_CH": "1", "CHname": "Heat pump", "CH": "7000000", "CL": "1000000"}'
+    for _ in range(3):
+        freezer.tick(10)
+        async_fire_mqtt_message(hass, f"{IDENT}/PUB/CH1", payload)
+        await hass.async_block_till_done()
+    assert er.async_get(hass).async_get("sensor.heat_pump_index_total") is not None
+    async_import_statistics(
+        hass,
+        counter_statistic("sensor.heat_pump_index_total", "energy", "kWh"),
+        [
+            {"start": first_hour + timedelta(hours=hour), "state": 8000 + 1.5 * (hour + 1),
+             "sum": 1.5 * (hour + 1)}
+            for hour in range(24 * 33)
+        ],  # type: ignore[arg-type]
+    )  # fmt: skip
+    await async_wait_recording_done(hass)
+
+    month = await _export(
+        hass, start="2026-10-01", end="2026-10-31", resolution="month", channels=["CH1"]
+    )
+    assert month["totals"]["ch1_kwh"] == 1117.5  # 745 hours at 1.5 kWh
+    [row] = _csv(month["path"])
+    assert row["ch1_index_kwh"] == "8001.5"
+    assert row["ch1_used_kwh"] == "1117.5"
+    xlsx = await _export(
+        hass, start="2026-10-01", end="2026-10-31", resolution="month", channels=[1], format="xlsx"
+    )
+    sheet = openpyxl.load_workbook(xlsx["path"]).worksheets[0]
+    assert "CH1 index (kWh)" in [cell.value for cell in sheet[1]]
+    without = await _export(hass, start="2026-10-01", end="2026-10-31", resolution="month")
+    assert "ch1_index_kwh" not in _csv(without["path"])[0]

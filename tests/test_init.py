@@ -28,9 +28,11 @@ INDEX = "sensor.lowi3_3494546c709b_import_index_day"
 async def test_setup_subscribes_and_unload_unsubscribes(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient, init_integration: MockConfigEntry
 ) -> None:
-    """The entry subscribes to its CH0 topic through HA's MQTT and lets go on unload."""
+    """The entry subscribes to all its channels' topics at once and lets go on unload."""
     assert init_integration.state is ConfigEntryState.LOADED
-    assert TOPIC in {call.args[0] for call in mqtt_mock.async_subscribe.call_args_list}
+    topics = [call.args[0] for call in mqtt_mock.async_subscribe.call_args_list]
+    assert f"{IDENT}/PUB/+" in topics
+    assert TOPIC not in topics
     assert hass.states.get(POWER).state == STATE_UNKNOWN
 
     assert await hass.config_entries.async_unload(init_integration.entry_id)

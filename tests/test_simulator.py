@@ -14,6 +14,7 @@ import uuid
 
 import pytest
 
+from custom_components.lowi_ores.channel_state import problem
 from custom_components.lowi_ores.parser import Reading, Rejected, parse_payload
 from simulator.__main__ import main
 from simulator.belgium import (
@@ -28,7 +29,7 @@ from simulator.belgium import (
 from simulator.faults import FaultConfig
 from simulator.household import Household
 from simulator.meter import MS_PER_HOUR, IntegratingCounter
-from simulator.simulation import Message, Simulation, SimulationConfig
+from simulator.simulation import DEFAULT_IDENT, Message, Simulation, SimulationConfig
 from simulator.sun import Roof, sun_position
 
 # Payload field -> Reading attribute, for every numeric field the simulator sends.
@@ -449,3 +450,93 @@ def test_publishes_to_a_real_broker() -> None:
         reading = parse_payload(payload)
         assert isinstance(reading, Reading)
         assert reading.ident == ident
+
+
+# --- extra channels ----------------------------------------------------------------------------
+
+
+def test_channels_are_consistent_with_ch0() -> None:
+    """The heat pump is part of the house's load; the PV channel is the roof's production."""
+    simulation = Simulation(
+        SimulationConfig(
+            seed=5,
+            start=local("2025-01-15T00:00"),
+            speed=30,
+            heat_pump_channel=1,
+            pv_channel=2,
+        )
+    )
+    heat_pump_on = sun_down = 0
+    for message in itertools.islice(simulation.messages(), 2 * 8640 // 30):
+        channels = {m.topic: m for m in simulation.channel_messages()}
+        assert set(channels) == {f"{DEFAULT_IDENT}/PUB/CH1", f"{DEFAULT_IDENT}/PUB/CH2"}
+        heat_pump = channels[f"{DEFAULT_IDENT}/PUB/CH1"].fields
+        pv = channels[f"{DEFAULT_IDENT}/PUB/CH2"].fields
+        assert message.fields is not None
+        assert heat_pump is not None
+        assert pv is not None
+        assert int(pv["P"]) == message.sample.solar_w
+        assert int(heat_pump["P"]) == message.sample.heat_pump_w
+        if message.sample.solar_w == 0:
+            sun_down += 1
+            assert int(message.fields["PI"]) >= int(heat_pump["P"])
+            heat_pump_on += int(heat_pump["P"]) > 0
+        for fields in (heat_pump, pv):
+            reading = parse_payload(json.dumps(fields))
+            assert isinstance(reading, Reading)
+            assert problem(reading, int(fields["device_CH"])) is None
+            assert 0 <= int(fields["HC"]) <= int(fields["DC"]) <= int(fields["MC"])
+    assert sun_down > 100
+    assert heat_pump_on > 10
+    # The sub-meters' indexes are the exact integral of what they drew and produced.
+    assert simulation.heat_pump.total - 2_345_678 == int(simulation.heat_pump.integral)
+    assert simulation.pv.total > 21_456_789
+
+
+def test_channel_periods_restart() -> None:
+    """HC restarts at each local hour; DC and MC keep counting."""
+    simulation = Simulation(
+        SimulationConfig(seed=2, start=local("2025-06-17T11:50"), speed=6, pv_channel=2)
+    )
+    hours = []
+    for _ in itertools.islice(simulation.messages(), 30):
+        fields = simulation.channel_fields()[2]
+        hours.append(
+            (to_local(simulation.sample.moment).hour, int(fields["HC"]), int(fields["DC"]))
+        )
+    before = [hc for hour, hc, _ in hours if hour == 11]
+    after = [hc for hour, hc, _ in hours if hour == 12]
+    assert before
+    assert after
+    assert after[0] < before[-1]
+    assert hours[-1][2] > hours[0][2]
+
+
+def test_no_channels_by_default() -> None:
+    """Without channel options: no channel messages, and CH0 as before (no heat pump)."""
+    simulation = Simulation(SimulationConfig(seed=1, start=local("2025-01-15T08:00")))
+    message = simulation.step()
+    assert message is not None
+    assert simulation.channel_messages() == []
+    assert message.sample.heat_pump_w == 0
+    with pytest.raises(ValueError, match="two different"):
+        SimulationConfig(heat_pump_channel=2, pv_channel=2)
+    with pytest.raises(ValueError, match="two different"):
+        SimulationConfig(pv_channel=15)
+    with pytest.raises(ValueError, match="negative"):
+        SimulationConfig(pv_wh=-1)
+
+
+def test_stdout_command_with_channels(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["--stdout", "--fast", "--count", "2", "--seed", "3", "--start", "2025-06-21T12:00"]
+    assert main([*argv, "--heat-pump-channel", "1", "--pv-channel", "2"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line["device_CH"] for line in lines] == ["0", "1", "2", "0", "1", "2"]
+    assert lines[2]["CHname"] == "Solar panels"
+    for bad in (
+        ["--pv-channel", "15"],
+        ["--pv-channel", "x"],
+        ["--heat-pump-channel", "3", "--pv-channel", "3"],
+    ):
+        with pytest.raises(SystemExit):
+            main(["--stdout", "--count", "1", *bad])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from homeassistant.components import mqtt
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
@@ -13,6 +15,8 @@ from homeassistant.helpers import (
 )
 from homeassistant.helpers.typing import ConfigType
 
+from .channel_state import CHANNEL_KEYS
+from .channels import channel_identifier
 from .const import CONF_IDENT, CONF_REGION, DOMAIN
 from .coordinator import COUNTER_SOURCES, LowiConfigEntry, LowiCoordinator, guard_store
 from .data import LowiData
@@ -24,8 +28,13 @@ from .ledger.parts import LEDGER_ENTITY_KEYS, async_clear_ledger_issues
 from .repairs import async_clear_entry_issues
 from .sensor import SENSOR_KEYS
 
-PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
+PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR, Platform.SWITCH]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+# "<ident>_ch<n>" and "<ident>_ch<n>_<key>": a channel's device identifier and entity unique ids.
+_CHANNEL_DEVICE = re.compile(r"_ch(?P<number>[1-9]|1[0-4])$")
+_CHANNEL_ENTITY = re.compile(
+    rf"_ch(?P<number>[1-9]|1[0-4])_(?P<key>{'|'.join(map(re.escape, CHANNEL_KEYS))})$"
+)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -95,6 +104,20 @@ async def async_remove_entry(hass: HomeAssistant, entry: LowiConfigEntry) -> Non
     async_forget(hass, entry.data[CONF_IDENT])
 
 
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: LowiConfigEntry, device: dr.DeviceEntry
+) -> bool:
+    """Let the user delete a channel's device once the channel has been silent for a day.
+
+    The dongle's own device goes with the entry. A deleted channel that sends again comes back.
+    """
+    channels = entry.runtime_data.coordinator.channels
+    if (number := channels.channel_of_device(device)) is None or not channels.may_remove(number):
+        return False
+    channels.async_forget(number)
+    return True
+
+
 async def _async_follow_ident(hass: HomeAssistant, entry: LowiConfigEntry) -> None:
     """After a reconfigure, move the device and entities to the new ident.
 
@@ -109,6 +132,9 @@ async def _async_follow_ident(hass: HomeAssistant, entry: LowiConfigEntry) -> No
     def _migrate(entity: er.RegistryEntry) -> dict[str, str] | None:
         if entity.unique_id in wanted:
             return None
+        if found := _CHANNEL_ENTITY.search(entity.unique_id):
+            new_id = f"{channel_identifier(ident, int(found['number']))}_{found['key']}"
+            return None if new_id == entity.unique_id else {"new_unique_id": new_id}
         for key in sorted(keys, key=len, reverse=True):
             if entity.unique_id.endswith(f"_{key}"):
                 return {"new_unique_id": f"{ident}_{key}"}
@@ -118,7 +144,9 @@ async def _async_follow_ident(hass: HomeAssistant, entry: LowiConfigEntry) -> No
 
     device_registry = dr.async_get(hass)
     for device in dr.async_entries_for_config_entry(device_registry, entry.entry_id):
-        if (DOMAIN, ident) not in device.identifiers:
+        if device.via_device_id is not None:
+            _follow_channel_device(device_registry, device, ident)
+        elif (DOMAIN, ident) not in device.identifiers:
             info = device_info(ident, entry.title)
             device_registry.async_update_device(
                 device.id,
@@ -126,3 +154,13 @@ async def _async_follow_ident(hass: HomeAssistant, entry: LowiConfigEntry) -> No
                 new_connections=info.get("connections", set()),
                 name=entry.title,
             )
+
+
+def _follow_channel_device(registry: dr.DeviceRegistry, device: dr.DeviceEntry, ident: str) -> None:
+    """Give a channel's device the identifier under the new ident; its name stays."""
+    for domain, identifier in device.identifiers:
+        if domain == DOMAIN and (found := _CHANNEL_DEVICE.search(identifier)):
+            new = (DOMAIN, channel_identifier(ident, int(found["number"])))
+            if new not in device.identifiers:
+                registry.async_update_device(device.id, new_identifiers={new})
+            return

@@ -24,6 +24,7 @@ from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
+    SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
@@ -45,6 +46,7 @@ from .const import (
     CONF_GAS_UNIT,
     CONF_GRID_OPERATOR,
     CONF_IDENT,
+    CONF_IGNORED_CHANNELS,
     CONF_INVERTER_KW,
     CONF_NET_METERING,
     CONF_NETTING,
@@ -67,6 +69,8 @@ from .const import (
     DEFAULT_TIMEOUT,
     DEFAULT_WATER_UNIT,
     DOMAIN,
+    FIRST_CHANNEL,
+    LAST_CHANNEL,
     MAX_BILLABLE_PRICE,
     MAX_CAPACITY_RATE,
     MAX_INVERTER_KW,
@@ -334,6 +338,18 @@ class LowiOptionsFlow(PricesOptionsSteps, OptionsFlowWithReload):
                 ): NumberSelector(
                     NumberSelectorConfig(
                         step=1, unit_of_measurement="s", mode=NumberSelectorMode.BOX
+                    )
+                ),
+                probatio.Optional(
+                    CONF_IGNORED_CHANNELS, default=options.get(CONF_IGNORED_CHANNELS, [])
+                ): SelectSelector(
+                    SelectSelectorConfig(
+                        options=[
+                            SelectOptionDict(value=str(number), label=f"CH{number}")
+                            for number in range(FIRST_CHANNEL, LAST_CHANNEL + 1)
+                        ],
+                        multiple=True,
+                        mode=SelectSelectorMode.DROPDOWN,
                     )
                 ),
             }

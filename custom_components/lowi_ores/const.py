@@ -15,11 +15,18 @@ CONF_CURRENT_SCALE: Final = "current_scale"
 CONF_TARIFF_CODES: Final = "tariff_codes"
 CONF_GAS_UNIT: Final = "gas_unit"
 CONF_WATER_UNIT: Final = "water_unit"
+CONF_IGNORED_CHANNELS: Final = "ignored_channels"
 CONF_POWER_INTERVAL: Final = "power_interval"
 
 # The P1 meter's channel. "PUB/CH" is upper case in every known firmware.
 METER_TOPIC_FORMAT: Final = "{ident}/PUB/CH0"
 DISCOVERY_TOPIC: Final = "+/PUB/CH0"
+# Every channel of one dongle, CH0 included: one subscription per dongle.
+CHANNELS_TOPIC_FORMAT: Final = "{ident}/PUB/+"
+# The relay of a 2-Wire smart plug on a channel; plain text payload ON or OFF.
+RELAY_TOPIC_FORMAT: Final = "{ident}/SET/REL/CH{channel}"
+RELAY_ON: Final = "ON"
+RELAY_OFF: Final = "OFF"
 
 # The dongle publishes "every minute" by default (10-20 s on some installations). Three missed
 # minutes, with a little slack, before the entities turn unavailable.
@@ -66,6 +73,14 @@ TARIFF_CODE_MAPS: Final[dict[str, dict[int, str]]] = {
 }
 DEFAULT_TARIFF_CODES: Final = "1_day_0_night"
 
+# The channels a LoWi3 publishes besides the P1 meter (CH0), configured by its owner.
+FIRST_CHANNEL: Final = 1
+LAST_CHANNEL: Final = 14
+# A channel device the user may delete: nothing received from it for this long.
+CHANNEL_STALE_AFTER: Final = timedelta(days=1)
+# How often the channels' silence is checked against the availability timeout.
+CHANNEL_CHECK_INTERVAL: Final = timedelta(seconds=10)
+
 # Storage of the counter guard's last accepted values, so a restart keeps the protection.
 STORAGE_VERSION: Final = 1
 STORAGE_SAVE_DELAY: Final = 60
@@ -78,6 +93,7 @@ ATTR_END: Final = "end"
 ATTR_RESOLUTION: Final = "resolution"
 ATTR_FORMAT: Final = "format"
 ATTR_PATH: Final = "path"
+ATTR_CHANNELS: Final = "channels"
 # Under the configuration directory, which Home Assistant never serves (unlike www/).
 EXPORT_FOLDER: Final = (DOMAIN, "exports")
 EXPORT_URL: Final = "/api/lowi_ores/exports/{token}"

@@ -15,10 +15,13 @@ from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
+from .channels import ChannelManager
 from .const import (
+    CHANNELS_TOPIC_FORMAT,
     CONF_CURRENT_SCALE,
     CONF_GAS_UNIT,
     CONF_IDENT,
+    CONF_IGNORED_CHANNELS,
     CONF_TARIFF_CODES,
     CONF_TIMEOUT,
     CONF_WATER_UNIT,
@@ -189,6 +192,9 @@ class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
             _LOGGER, _clock, f"impossible powers from LoWi3 {self.ident}"
         )
         self.connected = True
+        self.channels = ChannelManager(
+            self, (int(number) for number in options.get(CONF_IGNORED_CHANNELS, []))
+        )
         self._store = guard_store(hass, entry)
         self._unsubscribe: CALLBACK_TYPE | None = None
         self._cancel_timeout: CALLBACK_TYPE | None = None
@@ -202,11 +208,18 @@ class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
         """Restore the guards, subscribe, and start watching for silence."""
         stored = await self._store.async_load()
         self.counters.restore((stored or {}).get("guards"), _clock())
+        self.channels.restore((stored or {}).get("channels"))
         # A stored issue about invalid messages comes back after an hour if still true.
         async_report_rejections(self.hass, self.config_entry.entry_id, "", None)
+        # One subscription for all the dongle's channels; CH0 is told apart by its topic.
         self._unsubscribe = await mqtt.async_subscribe(
-            self.hass, self.topic, self._async_message_received, qos=0, encoding=None
+            self.hass,
+            CHANNELS_TOPIC_FORMAT.format(ident=self.ident),
+            self._async_message_received,
+            qos=0,
+            encoding=None,
         )
+        await self.channels.async_start()
         self.config_entry.async_on_unload(
             mqtt.async_subscribe_connection_status(self.hass, self._async_connection_changed)
         )
@@ -228,7 +241,18 @@ class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
 
     def _stored_data(self) -> dict[str, Any]:
         self._save_pending = False
-        return {"guards": self.counters.as_dict()}
+        return {"guards": self.counters.as_dict(), "channels": self.channels.as_stored()}
+
+    @callback
+    def async_schedule_save(self) -> None:
+        """Save the guards and channels within STORAGE_SAVE_DELAY.
+
+        Rescheduling a delayed save on every message would postpone it for ever: one pending
+        save at a time, which writes the state as it is when it runs.
+        """
+        if not self._save_pending:
+            self._save_pending = True
+            self._store.async_delay_save(self._stored_data, STORAGE_SAVE_DELAY)
 
     @property
     def current_scale(self) -> str:
@@ -237,8 +261,16 @@ class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
             return self.current_setting
         return self.current_estimator.scale or DEFAULT_CURRENT_SCALE
 
+    @property
+    def current_divisor(self) -> float:
+        """Return the divisor that turns the current field into amperes."""
+        return CURRENT_DIVISORS[self.current_scale]
+
     @callback
     def _async_message_received(self, msg: mqtt.ReceiveMessage) -> None:
+        if msg.topic != self.topic:
+            self.channels.async_message_received(msg)
+            return
         result = parse_payload(msg.payload)
         if isinstance(result, Rejected):
             self.rejections.record(msg.topic, result.reason)
@@ -318,11 +350,8 @@ class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
         previous = self.data.counters if self.data else {}
         raws = {key: getattr(reading, source) for key, source in COUNTER_SOURCES.items()}
         self.counters.offer(raws, now)
-        # Rescheduling a delayed save on every message would postpone it for ever: one pending
-        # save at a time, which writes the guards as they are when it runs.
         if not self._save_pending and self.counters.started:
-            self._save_pending = True
-            self._store.async_delay_save(self._stored_data, STORAGE_SAVE_DELAY)
+            self.async_schedule_save()
         return {
             key: self.counters.value(key)
             if raws[key] is not None or previous.get(key) is not None

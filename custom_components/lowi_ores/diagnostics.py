@@ -33,57 +33,58 @@ async def async_get_config_entry_diagnostics(
         # read, the totals), as stored.
         billing["billing"] = {part.key: part.as_dict() for part in ledger.parts}
     rejected = coordinator.rejections.as_dict()
-    return async_redact_data(
-        {
-            "entry": {
-                "title": entry.title,
-                "unique_id": entry.unique_id,
-                "data": dict(entry.data),
-                "options": dict(entry.options),
-            },
-            "topic": coordinator.topic,
-            "available": coordinator.last_update_success,
-            "broker_connected": coordinator.connected,
-            "timeout_seconds": coordinator.timeout.total_seconds(),
-            "last_message": None
-            if data is None
-            else {
-                "received": data.received.isoformat(),
-                "reading": asdict(data.reading),
-                "counters": data.counters,
-                "current_amperes": data.current,
-                "tariff": data.tariff,
-            },
-            "current_scale": {
-                "setting": coordinator.current_setting,
-                "in_use": coordinator.current_scale,
-                "automatic_estimate": coordinator.current_estimator.scale,
-                "votes": coordinator.current_estimator.votes,
-            },
-            "counter_guards": {
-                key: {
-                    "accepted_value_as_sent": guard.value,
-                    "holding_back": guard.holding,
-                    "meter_behind_since": _iso(guard.behind_since),
-                    "meter_value_as_sent": guard.meter_value,
-                    "messages_held_back": coordinator.counters.held_back[key],
-                    "replacements_accepted": coordinator.counters.replacements[key],
-                }
-                for key, guard in coordinator.guards.items()
-            },
-            # The billing ledger's stored state, part by part (None: no region set).
-            "billing": None
-            if ledger is None
-            else {part.key: part.as_dict() for part in ledger.parts},
-            "rejected_messages": rejected
-            | {
-                # A reason can quote the start of a payload, which may hold the ident.
-                "last_reason": (rejected["last_reason"] or "").replace(coordinator.ident, REDACTED)
-                or None,
-            },
-            "held_back_values": coordinator.counters.held_back_log.as_dict(),
-            "impossible_powers": coordinator.implausible_log.as_dict(),
-        }
-        | billing,
-        TO_REDACT,
-    )
+    diagnostics: dict[str, Any] = {
+        "entry": {
+            "title": entry.title,
+            "unique_id": entry.unique_id,
+            "data": dict(entry.data),
+            "options": dict(entry.options),
+        },
+        "topic": coordinator.topic,
+        "available": coordinator.last_update_success,
+        "broker_connected": coordinator.connected,
+        "timeout_seconds": coordinator.timeout.total_seconds(),
+        "last_message": None
+        if data is None
+        else {
+            "received": data.received.isoformat(),
+            "reading": asdict(data.reading),
+            "counters": data.counters,
+            "current_amperes": data.current,
+            "tariff": data.tariff,
+        },
+        "current_scale": {
+            "setting": coordinator.current_setting,
+            "in_use": coordinator.current_scale,
+            "automatic_estimate": coordinator.current_estimator.scale,
+            "votes": coordinator.current_estimator.votes,
+        },
+        "counter_guards": {
+            key: {
+                "accepted_value_as_sent": guard.value,
+                "holding_back": guard.holding,
+                "meter_behind_since": _iso(guard.behind_since),
+                "meter_value_as_sent": guard.meter_value,
+                "messages_held_back": coordinator.counters.held_back[key],
+                "replacements_accepted": coordinator.counters.replacements[key],
+            }
+            for key, guard in coordinator.guards.items()
+        },
+        # The billing ledger's stored state, part by part (None: no region set).
+        "billing": None if ledger is None else {part.key: part.as_dict() for part in ledger.parts},
+        "rejected_messages": rejected
+        | {
+            # A reason can quote the start of a payload, which may hold the ident.
+            "last_reason": (rejected["last_reason"] or "").replace(coordinator.ident, REDACTED)
+            or None,
+        },
+        "held_back_values": coordinator.counters.held_back_log.as_dict(),
+        "impossible_powers": coordinator.implausible_log.as_dict(),
+    } | billing
+    # Only for a dongle that publishes channels, so that the download of others is unchanged.
+    if channels := coordinator.channels.diagnostics():
+        for channel in channels.values():
+            if (reading := channel["last_reading"]) is not None:
+                channel["last_reading"] = asdict(reading)
+        diagnostics["channels"] = channels
+    return async_redact_data(diagnostics, TO_REDACT)

@@ -15,6 +15,7 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.const import (
+    SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
     EntityCategory,
     UnitOfElectricCurrent,
     UnitOfElectricPotential,
@@ -27,6 +28,19 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
+from .channel_state import (
+    CURRENT,
+    ENERGY_DAY,
+    ENERGY_HOUR,
+    ENERGY_MONTH,
+    INDEX_HIGH,
+    INDEX_LOW,
+    INDEX_TOTAL,
+    POWER,
+    RSSI,
+    VOLTAGE,
+)
+from .channels import LowiChannel
 from .const import (
     CONF_POWER_INTERVAL,
     CURRENT_SCALE_CENTI,
@@ -39,7 +53,7 @@ from .const import (
     TARIFF_NIGHT,
 )
 from .coordinator import LowiConfigEntry, LowiCoordinator, MeterData
-from .entity import LowiEntity
+from .entity import LowiChannelEntity, LowiEntity
 from .ledger.parts import LEDGER_SENSOR_KEYS
 from .ledger.sensor import LedgerSensor
 from .publishing import ThinnedIndex, TimeWeightedMean
@@ -170,6 +184,121 @@ SENSORS: Final[tuple[LowiSensorEntityDescription, ...]] = (
 SENSOR_KEYS: Final = frozenset(description.key for description in SENSORS)
 
 
+@dataclass(frozen=True, kw_only=True)
+class LowiChannelSensorEntityDescription(SensorEntityDescription):
+    """A sensor of a channel: how to read its value from the channel."""
+
+    value_fn: Callable[[LowiChannel], StateType]
+
+
+def _channel_value(key: str) -> Callable[[LowiChannel], StateType]:
+    def value(channel: LowiChannel) -> StateType:
+        result = channel.state.values.get(key)
+        return result if isinstance(result, float) else None
+
+    return value
+
+
+def _channel_current(channel: LowiChannel) -> StateType:
+    raw = channel.state.values.get(CURRENT)
+    return round(raw / channel.current_divisor, 3) if isinstance(raw, float) else None
+
+
+def _channel_sensor(
+    key: str,
+    unit: str | None,
+    device_class: SensorDeviceClass | None,
+    state_class: SensorStateClass,
+    precision: int | None,
+    *,
+    translation_key: str | None = None,
+    enabled: bool = True,
+    category: EntityCategory | None = None,
+    value_fn: Callable[[LowiChannel], StateType] | None = None,
+) -> LowiChannelSensorEntityDescription:
+    return LowiChannelSensorEntityDescription(
+        key=key,
+        translation_key=translation_key or f"channel_{key}",
+        native_unit_of_measurement=unit,
+        device_class=device_class,
+        state_class=state_class,
+        suggested_display_precision=precision,
+        entity_registry_enabled_default=enabled,
+        entity_category=category,
+        value_fn=value_fn or _channel_value(key),
+    )
+
+
+_KWH, _ENERGY, _TOTAL = (
+    UnitOfEnergy.KILO_WATT_HOUR,
+    SensorDeviceClass.ENERGY,
+    SensorStateClass.TOTAL_INCREASING,
+)
+_MEASUREMENT = SensorStateClass.MEASUREMENT
+# Electricity: W and kWh (the dongle sends Wh). The hour, day and month energies restart at
+# each period: total_increasing takes the fall to zero as a new cycle.
+_ELECTRIC_CHANNEL_SENSORS: Final = {
+    POWER: _channel_sensor(POWER, UnitOfPower.WATT, SensorDeviceClass.POWER, _MEASUREMENT, 0),
+    INDEX_HIGH: _channel_sensor(INDEX_HIGH, _KWH, _ENERGY, _TOTAL, 3),
+    INDEX_LOW: _channel_sensor(INDEX_LOW, _KWH, _ENERGY, _TOTAL, 3),
+    INDEX_TOTAL: _channel_sensor(INDEX_TOTAL, _KWH, _ENERGY, _TOTAL, 3),
+    ENERGY_HOUR: _channel_sensor(ENERGY_HOUR, _KWH, _ENERGY, _TOTAL, 3, enabled=False),
+    ENERGY_DAY: _channel_sensor(ENERGY_DAY, _KWH, _ENERGY, _TOTAL, 3, enabled=False),
+    ENERGY_MONTH: _channel_sensor(ENERGY_MONTH, _KWH, _ENERGY, _TOTAL, 3, enabled=False),
+}
+# A channel whose Units label is not electricity (gas, water, "Various"): values as sent, with
+# neither unit nor device class, rather than a guess.
+_RAW_CHANNEL_SENSORS: Final = {
+    key: _channel_sensor(
+        key,
+        None,
+        None,
+        _MEASUREMENT if key == POWER else _TOTAL,
+        None,
+        translation_key=f"channel_raw_{key}",
+        enabled=key not in (ENERGY_HOUR, ENERGY_DAY, ENERGY_MONTH),
+    )
+    for key in _ELECTRIC_CHANNEL_SENSORS
+}
+_COMMON_CHANNEL_SENSORS: Final = {
+    VOLTAGE: _channel_sensor(
+        VOLTAGE,
+        UnitOfElectricPotential.VOLT,
+        SensorDeviceClass.VOLTAGE,
+        _MEASUREMENT,
+        1,
+        enabled=False,
+    ),
+    CURRENT: _channel_sensor(
+        CURRENT,
+        UnitOfElectricCurrent.AMPERE,
+        SensorDeviceClass.CURRENT,
+        _MEASUREMENT,
+        2,
+        enabled=False,
+        value_fn=_channel_current,
+    ),
+    RSSI: _channel_sensor(
+        RSSI,
+        SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
+        SensorDeviceClass.SIGNAL_STRENGTH,
+        _MEASUREMENT,
+        0,
+        enabled=False,
+        category=EntityCategory.DIAGNOSTIC,
+    ),
+}
+
+
+def channel_sensor_descriptions(
+    channel: LowiChannel, keys: set[str]
+) -> list[LowiChannelSensorEntityDescription]:
+    """Return the descriptions of the sensors a channel needs for the keys it sent."""
+    own = _ELECTRIC_CHANNEL_SENSORS if channel.state.electric else _RAW_CHANNEL_SENSORS
+    table = own | _COMMON_CHANNEL_SENSORS
+    return [table[key] for key in table if key in keys]
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: LowiConfigEntry,
@@ -199,6 +328,13 @@ async def async_setup_entry(
         )
 
     async_add_entities(LowiSensor(coordinator, d) for d in SENSORS if _known(d))
+
+    @callback
+    def _add_channel_sensors(channel: LowiChannel, keys: set[str]) -> None:
+        if descriptions := channel_sensor_descriptions(channel, keys):
+            async_add_entities(LowiChannelSensor(channel, d) for d in descriptions)
+
+    entry.async_on_unload(coordinator.channels.async_add_listener(_add_channel_sensors))
     pending = [d for d in SENSORS if not _known(d)]
     if not pending:
         return
@@ -278,6 +414,53 @@ class LowiSensor(LowiEntity, SensorEntity):
         elif (data := self.coordinator.data) is not None:
             value = self._publish(data)
             # Setting an _attr_ clears Home Assistant's cached properties: only on a change.
+            if value != self._attr_native_value:
+                self._attr_native_value = value
+        super()._handle_coordinator_update()
+
+
+class LowiChannelSensor(LowiChannelEntity, SensorEntity):
+    """A sensor of one of a dongle's channels, written as the dongle's own sensors are."""
+
+    entity_description: LowiChannelSensorEntityDescription
+
+    def __init__(
+        self, channel: LowiChannel, description: LowiChannelSensorEntityDescription
+    ) -> None:
+        """Initialize the sensor with the channel's last valid message's value, if any."""
+        super().__init__(channel, description)
+        self._publisher = publisher(
+            description,
+            channel.dongle.config_entry.options.get(CONF_POWER_INTERVAL, DEFAULT_POWER_INTERVAL),
+        )
+        if channel.state.last_reading is not None:
+            self._attr_native_value = self._publish()
+
+    def _publish(self) -> StateType:
+        """Return the value to show for a message: as sent, averaged or thinned out."""
+        value = self.entity_description.value_fn(self.coordinator)
+        received = self.coordinator.state.last_received
+        if (
+            self._publisher is None
+            or received is None
+            or not (value is None or isinstance(value, float | int))
+        ):
+            return value
+        return self._publisher.offer(received, value)
+
+    @override
+    def _shown(self) -> tuple[object, ...]:
+        return (self.coordinator.last_update_success, self._attr_native_value)
+
+    @callback
+    @override
+    def _handle_coordinator_update(self) -> None:
+        """Take the channel's new message, then write the value if it changed."""
+        if not self.coordinator.last_update_success:
+            if isinstance(self._publisher, TimeWeightedMean):
+                self._publisher.reset()
+        else:
+            value = self._publish()
             if value != self._attr_native_value:
                 self._attr_native_value = value
         super()._handle_coordinator_update()

@@ -46,6 +46,13 @@ EXPECTED: dict[str, Callable[[dict[str, str]], float]] = {
     "water_index": lambda f: int(f["CW"]) / 1000,
 }
 INDEXES = [key for key in EXPECTED if "index" in key]
+# The dongle's extra channels (a heat pump on CH1, the PV inverter on CH2): entity -> value.
+CHANNELS: dict[str, tuple[int, Callable[[dict[str, str]], float]]] = {
+    "sensor.heat_pump_power": (1, lambda f: float(f["P"])),
+    "sensor.heat_pump_index_total": (1, lambda f: (int(f["CH"]) + int(f["CL"])) / 1000),
+    "sensor.solar_panels_power": (2, lambda f: float(f["P"])),
+    "sensor.solar_panels_index_total": (2, lambda f: (int(f["CH"]) + int(f["CL"])) / 1000),
+}
 
 
 class Dongle:
@@ -55,33 +62,49 @@ class Dongle:
         """Start a deterministic simulation: a sunny June midday, exporting."""
         self.port = port
         self.simulation = Simulation(
-            SimulationConfig(seed=4, start=datetime(2026, 6, 22, 10, 0, tzinfo=UTC))
+            SimulationConfig(
+                seed=4,
+                start=datetime(2026, 6, 22, 10, 0, tzinfo=UTC),
+                heat_pump_channel=1,
+                pv_channel=2,
+            )
         )
         self.fields: dict[str, str] = {}
+        self.channels: dict[int, dict[str, str]] = {}
 
     def publish(self) -> dict[str, str]:
-        """Publish the next message; return its fields."""
+        """Publish the next message on CH0, then the channels'; return CH0's fields."""
         message = self.simulation.step()
         assert message is not None
         assert message.fields is not None
-        publish.single(
-            message.topic, message.payload, hostname="127.0.0.1", port=self.port, keepalive=10
+        channel_messages = self.simulation.channel_messages()
+        publish.multiple(
+            [(m.topic, m.payload) for m in (message, *channel_messages)],
+            hostname="127.0.0.1",
+            port=self.port,
+            keepalive=10,
         )
         self.fields = message.fields
+        self.channels = {int(m.topic.rpartition("CH")[2]): m.fields or {} for m in channel_messages}
         return message.fields
 
 
-def mismatches(hass: HomeAssistant, fields: dict[str, str]) -> dict[str, Any]:
-    """Return the sensors whose state differs from what `fields` says, with their state."""
+def mismatches(
+    hass: HomeAssistant, fields: dict[str, str], channels: dict[int, dict[str, str]]
+) -> dict[str, Any]:
+    """Return the sensors whose state differs from what was sent, with their state."""
+    expected: dict[str, float] = {
+        entity_id(key, IDENT): value(fields) for key, value in EXPECTED.items()
+    } | {entity: value(channels[number]) for entity, (number, value) in CHANNELS.items()}
     wrong: dict[str, Any] = {}
-    for key, expected in EXPECTED.items():
-        state = hass.state(entity_id(key, IDENT))
+    for entity, value in expected.items():
+        state = hass.state(entity)
         try:
-            if abs(float(state or "nan") - expected(fields)) < 1e-6:
+            if abs(float(state or "nan") - value) < 1e-6:
                 continue
         except ValueError:
             pass
-        wrong[key] = (state, expected(fields))
+        wrong[entity] = (state, value)
     return wrong
 
 
@@ -94,13 +117,13 @@ def publish_until_read_back(hass: HomeAssistant, dongle: Dongle, timeout: float,
         except OSError:  # the broker is not there (yet)
             return False
         time.sleep(0.3)
-        return not mismatches(hass, fields)
+        return not mismatches(hass, fields, dongle.channels)
 
     try:
         wait_for(what, shown, timeout, interval=0.2)
     except TimeoutError as err:
         raise AssertionError(
-            f"{err}: {mismatches(hass, dongle.fields)}\n{hass.log_tail()}"
+            f"{err}: {mismatches(hass, dongle.fields, dongle.channels)}\n{hass.log_tail()}"
         ) from err
 
 
@@ -149,9 +172,12 @@ def test_simulated_dongle_through_real_broker_and_home_assistant(
     broker.stop()
     wait_for(
         "the entities to become unavailable",
-        lambda: all(
-            hass.state(entity_id(key, IDENT)) == "unavailable"
-            for key in ("power_imported", *INDEXES)
+        lambda: (
+            all(
+                hass.state(entity_id(key, IDENT)) == "unavailable"
+                for key in ("power_imported", *INDEXES)
+            )
+            and all(hass.state(entity) == "unavailable" for entity in CHANNELS)
         ),
         15,
     )

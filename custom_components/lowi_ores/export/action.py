@@ -33,10 +33,16 @@ from homeassistant.helpers.recorder import get_instance
 from homeassistant.loader import async_get_integration
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
-from homeassistant.util.unit_conversion import EnergyConverter, PowerConverter, VolumeConverter
+from homeassistant.util.unit_conversion import (
+    BaseUnitConverter,
+    EnergyConverter,
+    PowerConverter,
+    VolumeConverter,
+)
 
 from ..billing.prices import Contract, PriceModel, PriceSettingError, contract_from_options
 from ..const import (
+    ATTR_CHANNELS,
     ATTR_CONFIG_ENTRY_ID,
     ATTR_END,
     ATTR_FORMAT,
@@ -49,6 +55,8 @@ from ..const import (
     EXPORT_FOLDER,
     EXPORT_LINK_VALIDITY,
     EXPORT_URL,
+    FIRST_CHANNEL,
+    LAST_CHANNEL,
     SERVICE_EXPORT,
 )
 from ..ledger.capacity import capacity_month_peaks
@@ -70,7 +78,7 @@ from .recorder_job import (
     run_export,
     unit_factor,
 )
-from .rows import ELECTRICITY_COUNTERS, IMPORT_POWER, Counter
+from .rows import ELECTRICITY_COUNTERS, IMPORT_POWER, Counter, channel_key
 from .writers import FileFormat
 
 SCHEMA = probatio.Schema(
@@ -81,6 +89,9 @@ SCHEMA = probatio.Schema(
         probatio.Optional(ATTR_RESOLUTION, default=Resolution.HOUR.value): cv.string,
         probatio.Optional(ATTR_FORMAT, default=FileFormat.CSV.value): cv.string,
         probatio.Optional(ATTR_PATH): cv.string,
+        probatio.Optional(ATTR_CHANNELS, default=list): probatio.All(
+            cv.ensure_list, [probatio.Any(cv.string, int)]
+        ),
     }
 )
 
@@ -179,17 +190,47 @@ SOURCE_UNITS = {
 }
 
 
-def _sources(hass: HomeAssistant, ident: str, resolution: Resolution) -> tuple[Source, ...]:
-    """Return the dongle's sensors the export reads, with their units."""
+def _channels(values: list[str | int]) -> tuple[int, ...]:
+    """Return the channel numbers asked for (1 to 14; "3" and "CH3" both mean 3)."""
+    numbers: set[int] = set()
+    for value in values:
+        text = str(value).strip().upper().removeprefix("CH")
+        if not (text.isascii() and text.isdigit()) or not (
+            FIRST_CHANNEL <= int(text) <= LAST_CHANNEL
+        ):
+            raise _invalid("invalid_channel", value=str(value))
+        numbers.add(int(text))
+    return tuple(sorted(numbers))
+
+
+def _sources(
+    hass: HomeAssistant, ident: str, resolution: Resolution, channels: tuple[int, ...] = ()
+) -> tuple[Source, ...]:
+    """Return the dongle's sensors the export reads (channels' index totals last), with units."""
     registry = er.async_get(hass)
     sources: list[Source] = []
-    for key, (unit, converter) in SOURCE_UNITS.items():
+    wanted: list[tuple[str, str, str, type[BaseUnitConverter], int | None]] = [
+        (key, key, unit, converter, None) for key, (unit, converter) in SOURCE_UNITS.items()
+    ]
+    wanted += [
+        (
+            channel_key(number),
+            f"ch{number}_index_total",
+            UnitOfEnergy.KILO_WATT_HOUR,
+            EnergyConverter,
+            number,
+        )
+        for number in channels
+    ]
+    for key, suffix, unit, converter, channel in wanted:
         if key == IMPORT_POWER and resolution is not Resolution.QUARTER_HOUR:
             continue
-        entity_id = registry.async_get_entity_id(SENSOR_DOMAIN, DOMAIN, f"{ident}_{key}")
+        entity_id = registry.async_get_entity_id(SENSOR_DOMAIN, DOMAIN, f"{ident}_{suffix}")
         if entity_id is None:
             if key in ELECTRICITY_COUNTERS:
                 raise _invalid("no_sensors", ident=ident)
+            if channel is not None:
+                raise _invalid("no_channel_index", channel=f"CH{channel}")
             continue
         source = Source(key, entity_id, unit, converter)
         state = hass.states.get(entity_id)
@@ -232,7 +273,7 @@ async def _async_export(call: ServiceCall) -> ServiceResponse:
     fmt = _choice(FileFormat, call.data[ATTR_FORMAT], ATTR_FORMAT)
     start, end = _period(call, resolution, zone)
     ident: str = entry.data[CONF_IDENT]
-    sources = _sources(hass, ident, resolution)
+    sources = _sources(hass, ident, resolution, _channels(call.data[ATTR_CHANNELS]))
     labels = labels_for(hass.config.language)
     last_day = (end - timedelta(microseconds=1)).astimezone(zone).date()
     file_name = (
@@ -349,6 +390,9 @@ def _response(
     for counter in (Counter.GAS, Counter.WATER):
         if (used := totals.usage.get(counter)) is not None:
             summary[f"{counter.value.removesuffix('_index')}_m3"] = round(used, 3)
+    for key, used in totals.usage.items():
+        if key.startswith("ch"):  # a channel's index total: "ch3_kwh"
+            summary[f"{key.split('_')[0]}_kwh"] = round(used, 3)
     if request.contract is not None:
         # Over the rows whose money is known.
         summary["import_cost_eur"] = round(totals.import_cost, 2) + 0.0

@@ -42,7 +42,6 @@ from .rows import (
     EXPORT_COUNTERS,
     IMPORT_COUNTERS,
     IMPORT_POWER,
-    Counter,
     Row,
     Totals,
     parse_number,
@@ -145,9 +144,9 @@ class ExportRequest:
         )
 
     @property
-    def counters(self) -> tuple[Counter, ...]:
-        """The counters this export reads, electricity first."""
-        return tuple(Counter(source.key) for source in self.sources if source.key != IMPORT_POWER)
+    def counters(self) -> tuple[str, ...]:
+        """The counters this export reads, electricity first, channels last."""
+        return tuple(source.key for source in self.sources if source.key != IMPORT_POWER)
 
 
 @dataclass(frozen=True, slots=True)

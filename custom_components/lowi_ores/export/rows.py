@@ -28,7 +28,11 @@ from ..billing.quarters import Quarter, QuarterAccumulator
 
 
 class Counter(StrEnum):
-    """The counters an export reads, in the user's words."""
+    """The dongle's counters an export reads, in the user's words.
+
+    A channel's index is read as well when asked for: its key is channel_key(number), a plain
+    string, so that rows and totals are keyed by str.
+    """
 
     IMPORT_DAY = "import_index_day"
     IMPORT_NIGHT = "import_index_night"
@@ -46,6 +50,14 @@ ELECTRICITY_COUNTERS = (
 )
 IMPORT_COUNTERS = (Counter.IMPORT_DAY, Counter.IMPORT_NIGHT)
 EXPORT_COUNTERS = (Counter.EXPORT_DAY, Counter.EXPORT_NIGHT)
+CHANNEL_KEY_FORMAT = "ch{number}_index_total"
+
+
+def channel_key(number: int) -> str:
+    """Return the key of a channel's index total among an export's counters."""
+    return CHANNEL_KEY_FORMAT.format(number=number)
+
+
 # The import power's key among the recorded states.
 IMPORT_POWER = "import_power"
 # A fall to less than 90% of the previous value is a counter reset (a replaced meter), as Home
@@ -60,8 +72,8 @@ class Row:
 
     start: datetime
     end: datetime
-    indexes: dict[Counter, float | None]
-    usage: dict[Counter, float | None]
+    indexes: dict[str, float | None]
+    usage: dict[str, float | None]
     average_import_power: float | None = None
     peak_import_power: float | None = None
     # The quarter-hour's average import power from the indexes (kW), and whether it is estimated.
@@ -85,7 +97,7 @@ class Row:
     import_cost: float | None = None
     export_revenue: float | None = None
 
-    def _sum(self, counters: Sequence[Counter]) -> float | None:
+    def _sum(self, counters: Sequence[str]) -> float | None:
         values = [self.usage.get(counter) for counter in counters]
         if any(value is None for value in values):
             return None
@@ -129,7 +141,7 @@ class Totals:
 
     imported: float = 0.0
     exported: float = 0.0
-    usage: dict[Counter, float] = field(default_factory=dict)
+    usage: dict[str, float] = field(default_factory=dict)
     rows: int = 0
     rows_without_data: int = 0
     # Over the rows whose money is known.
@@ -282,18 +294,18 @@ class _QuarterTrack:
             yield row
 
 
-def _total(tracks: dict[Counter, _CounterTrack], counters: Sequence[Counter]) -> float | None:
+def _total(tracks: dict[str, _CounterTrack], counters: Sequence[str]) -> float | None:
     values = [tracks[counter].value for counter in counters if counter in tracks]
     if len(values) < len(counters) or any(value is None for value in values):
         return None
     return sum(value for value in values if value is not None)
 
 
-def _import_total(tracks: dict[Counter, _CounterTrack]) -> float | None:
+def _import_total(tracks: dict[str, _CounterTrack]) -> float | None:
     return _total(tracks, IMPORT_COUNTERS)
 
 
-def _export_total(tracks: dict[Counter, _CounterTrack]) -> float | None:
+def _export_total(tracks: dict[str, _CounterTrack]) -> float | None:
     return _total(tracks, EXPORT_COUNTERS)
 
 
@@ -301,7 +313,7 @@ def rows_from_states(
     bounds: Iterable[datetime],
     initial: dict[str, float | None],
     changes: Iterable[tuple[float, str, float | None]],
-    counters: Sequence[Counter],
+    counters: Sequence[str],
     initial_time: float | None = None,
     *,
     export_initial_time: float | None = None,
@@ -350,8 +362,8 @@ def rows_from_states(
             timestamp, key, value = upcoming
             if key == IMPORT_POWER:
                 power.update(timestamp, value)
-            elif (track := tracks.get(key)) is not None:  # type: ignore[call-overload]
-                track.update(value)
+            elif (counter_track := tracks.get(key)) is not None:
+                counter_track.update(value)
                 if quarters is not None:
                     _follow(quarters, tracks, key, timestamp)
             upcoming = next(pending, None)
@@ -382,8 +394,8 @@ def rows_from_states(
     # The last quarter-hours end with the first values after them.
     while quarters.rows and upcoming is not None:
         timestamp, key, value = upcoming
-        if key in ELECTRICITY_COUNTERS and (track := tracks.get(key)) is not None:  # type: ignore[call-overload]
-            track.update(value)
+        if key in ELECTRICITY_COUNTERS and (counter_track := tracks.get(key)) is not None:
+            counter_track.update(value)
             _follow(quarters, tracks, key, timestamp)
             yield from quarters.ready()
         upcoming = next(pending, None)
@@ -391,7 +403,7 @@ def rows_from_states(
 
 
 def _follow(
-    quarters: _QuarterTrack, tracks: dict[Counter, _CounterTrack], key: str, timestamp: float
+    quarters: _QuarterTrack, tracks: dict[str, _CounterTrack], key: str, timestamp: float
 ) -> None:
     """Feed the total a counter's change moved."""
     if key in IMPORT_COUNTERS:
@@ -409,7 +421,7 @@ def _hour_end(boundary: datetime) -> float:
 def rows_from_statistics(
     bounds: Iterable[datetime],
     hours: Iterable[tuple[float, str, float | None, float | None]],
-    counters: Sequence[Counter],
+    counters: Sequence[str],
 ) -> Iterator[Row]:
     """Yield one row per interval from hourly long-term statistics.
 
@@ -418,19 +430,19 @@ def rows_from_statistics(
     there, and the energy of an interval is the difference of the sums at both ends: it counts
     resets and gaps exactly as Home Assistant's Energy dashboard does.
     """
-    last: dict[Counter, tuple[float, float | None, float | None]] = {}
+    last: dict[str, tuple[float, float | None, float | None]] = {}
     pending = iter(hours)
     upcoming = next(pending, None)
 
-    def at(boundary: datetime) -> dict[Counter, tuple[float | None, float | None]]:
+    def at(boundary: datetime) -> dict[str, tuple[float | None, float | None]]:
         nonlocal upcoming
         hour_end = _hour_end(boundary)
         while upcoming is not None and upcoming[0] + HOUR_SECONDS <= hour_end:
             hour_start, key, state, total = upcoming
             if key in counters:
-                last[Counter(key)] = (hour_start + HOUR_SECONDS, state, total)
+                last[key] = (hour_start + HOUR_SECONDS, state, total)
             upcoming = next(pending, None)
-        values: dict[Counter, tuple[float | None, float | None]] = {}
+        values: dict[str, tuple[float | None, float | None]] = {}
         for counter in counters:
             known = last.get(counter)
             values[counter] = (
@@ -445,7 +457,7 @@ def rows_from_statistics(
     start_values = at(start)
     for end in bound_iter:
         end_values = at(end)
-        usage: dict[Counter, float | None] = {}
+        usage: dict[str, float | None] = {}
         for counter in counters:
             begin_sum, end_sum = start_values[counter][1], end_values[counter][1]
             usage[counter] = (

@@ -16,7 +16,7 @@ from typing import IO, Protocol
 import xlsxwriter
 
 from .intervals import Resolution
-from .rows import ELECTRICITY_COUNTERS, Counter, Row
+from .rows import ELECTRICITY_COUNTERS, Counter, Row, channel_key
 
 # Net metering on: the balance since the reading date at each row's end.
 BALANCE_COLUMN = "net_metering_balance"
@@ -45,12 +45,15 @@ class Column:
     key: str
     unit: str | None = None
     decimals: int = 3
+    # For a channel's columns: its number, put into the label and the key.
+    channel: int | None = None
     time: bool = False  # a moment, not a number
 
     def machine_name(self) -> str:
         """Return the CSV header: stable, English, with the unit."""
+        key = self.key if self.channel is None else f"ch{self.channel}_{self.key.split('_')[1]}"
         if self.unit is None:
-            return self.key
+            return key
         unit = {
             "kWh": "kwh",
             "m³": "m3",
@@ -60,16 +63,18 @@ class Column:
             "EUR/kWh": "eur_per_kwh",
             "EUR": "eur",
         }[self.unit]
-        return f"{self.key}_{unit}"
+        return f"{key}_{unit}"
 
     def label(self, labels: dict[str, str]) -> str:
         """Return the header a person reads: translated, with the unit."""
         text = labels[self.key]
+        if self.channel is not None:
+            text = text.format(number=self.channel)
         return f"{text} ({self.unit})" if self.unit else text
 
 
 def columns_for(
-    counters: Sequence[Counter],
+    counters: Sequence[str],
     resolution: Resolution,
     *,
     balance: bool = False,
@@ -93,6 +98,12 @@ def columns_for(
         for counter in (Counter.GAS, Counter.WATER)
         if counter in counters
     ]
+    for number in range(1, 15):
+        if channel_key(number) in counters:
+            columns += [
+                Column("channel_index", "kWh", channel=number),
+                Column("channel_used", "kWh", channel=number),
+            ]
     if resolution is Resolution.QUARTER_HOUR:
         columns += [
             Column("average_import_power", "W", 0),
@@ -152,8 +163,12 @@ def row_values(row: Row, columns: Sequence[Column]) -> list[float | datetime | N
                 value = row.usage.get(Counter.GAS)
             case "water_used":
                 value = row.usage.get(Counter.WATER)
+            case "channel_index" if column.channel is not None:
+                value = row.indexes.get(channel_key(column.channel))
+            case "channel_used" if column.channel is not None:
+                value = row.usage.get(channel_key(column.channel))
             case key:
-                value = row.indexes.get(Counter(key))
+                value = row.indexes.get(key)
         # + 0.0 turns a rounded -0.0 into 0.0.
         values.append(None if value is None else round(value, column.decimals) + 0.0)
     return values
