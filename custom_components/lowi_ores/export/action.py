@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
 from http import HTTPStatus
@@ -39,6 +40,7 @@ from homeassistant.util.unit_conversion import (
     VolumeConverter,
 )
 
+from ..billing.prices import Contract, PriceModel, PriceSettingError, contract_from_options
 from ..const import (
     ATTR_CHANNELS,
     ATTR_CONFIG_ENTRY_ID,
@@ -48,6 +50,7 @@ from ..const import (
     ATTR_RESOLUTION,
     ATTR_START,
     CONF_IDENT,
+    CONF_SPOT_ENTITY,
     DOMAIN,
     EXPORT_FOLDER,
     EXPORT_LINK_VALIDITY,
@@ -316,6 +319,7 @@ async def _async_export(call: ServiceCall) -> ServiceResponse:
         (labels["about_note"], labels["note"]),
     )
     runtime = getattr(entry, "runtime_data", None)
+    contract = _contract(entry.options)
     request = ExportRequest(
         sources,
         start,
@@ -331,6 +335,8 @@ async def _async_export(call: ServiceCall) -> ServiceResponse:
         capacity_month_peaks(None if runtime is None else runtime.ledger)
         if resolution is Resolution.MONTH
         else None,
+        contract,
+        entry.options.get(CONF_SPOT_ENTITY) if contract is not None else None,
     )
     try:
         result = await get_instance(hass).async_add_executor_job(run_export, hass, request)
@@ -368,6 +374,15 @@ async def _async_export(call: ServiceCall) -> ServiceResponse:
     return response
 
 
+def _contract(options: Mapping[str, Any]) -> Contract | None:
+    """Return the entry's contract, or None when it prices nothing (no model, bad settings)."""
+    try:
+        contract = contract_from_options(options)
+    except PriceSettingError:
+        return None  # the ledger has said so in the log; the export shows no money
+    return None if contract.model is PriceModel.NONE else contract
+
+
 def _absolute(hass: HomeAssistant, url: str) -> str | None:
     """Return the link with Home Assistant's configured address; None rather than a guess."""
     if not (hass.config.internal_url or hass.config.external_url):
@@ -397,6 +412,10 @@ def _response(
     for key, used in totals.usage.items():
         if key.startswith("ch"):  # a channel's index total: "ch3_kwh"
             summary[f"{key.split('_')[0]}_kwh"] = round(used, 3)
+    if request.contract is not None:
+        # Over the rows whose money is known.
+        summary["import_cost_eur"] = round(totals.import_cost, 2) + 0.0
+        summary["export_revenue_eur"] = round(totals.export_revenue, 2) + 0.0
     return {
         "path": str(result.path),
         "url": url,
