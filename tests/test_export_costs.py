@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 import logging
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 from freezegun.api import FrozenDateTimeFactory
 import pytest
@@ -27,7 +28,9 @@ from custom_components.lowi_ores.billing.prices import (
     SpotTimeline,
 )
 from custom_components.lowi_ores.const import CONF_IDENT, DOMAIN
+from custom_components.lowi_ores.export.action import _source
 from custom_components.lowi_ores.export.intervals import Resolution
+from custom_components.lowi_ores.export.labels import labels_for
 from custom_components.lowi_ores.export.money import price_rows
 from custom_components.lowi_ores.export.rows import Counter, Row
 from homeassistant.components.recorder import Recorder
@@ -333,3 +336,19 @@ def test_register_row_with_an_unknown_counter() -> None:
     [priced] = price_rows([row], contract, Resolution.HOUR)
     assert (priced.import_cost, priced.export_revenue) == (None, None)
     assert (priced.buy_price, priced.sell_price) == (None, 0.05)
+
+
+def test_about_sheet_names_where_the_money_comes_from() -> None:
+    """Band and dynamic money of hour, day and month rows comes from states: the file says so."""
+
+    def contract(model: PriceModel) -> Contract:
+        return cast(Contract, SimpleNamespace(model=model))
+
+    assert _source(Resolution.QUARTER_HOUR, contract(PriceModel.DYNAMIC)) == "source_states"
+    assert _source(Resolution.HOUR, None) == "source_statistics"
+    assert _source(Resolution.MONTH, contract(PriceModel.FIXED)) == "source_statistics"
+    for model in (PriceModel.BANDS, PriceModel.DYNAMIC):
+        key = _source(Resolution.DAY, contract(model))
+        assert key == "source_statistics_money_states"
+        for language in ("en", "fr", "nl", "de"):
+            assert labels_for(language)[key] != labels_for(language)["source_statistics"]

@@ -302,6 +302,7 @@ async def _async_export(call: ServiceCall) -> ServiceResponse:
         _target, hass, call.data.get(ATTR_PATH), file_name, fmt
     )
     integration = await async_get_integration(hass, DOMAIN)
+    contract = _contract(entry.options)
     about = (
         (labels["about_dongle"], f"{entry.title} ({ident})"),
         (labels["about_period_start"], start.astimezone(zone).isoformat()),
@@ -310,16 +311,10 @@ async def _async_export(call: ServiceCall) -> ServiceResponse:
         (labels["about_time_zone"], str(zone)),
         (labels["about_generated"], dt_util.now().isoformat(timespec="seconds")),
         (labels["about_version"], f"lowi_ores {integration.version}"),
-        (
-            labels["about_source"],
-            labels[
-                "source_states" if resolution is Resolution.QUARTER_HOUR else "source_statistics"
-            ],
-        ),
+        (labels["about_source"], labels[_source(resolution, contract)]),
         (labels["about_note"], labels["note"]),
     )
     runtime = getattr(entry, "runtime_data", None)
-    contract = _contract(entry.options)
     request = ExportRequest(
         sources,
         start,
@@ -381,6 +376,16 @@ def _contract(options: Mapping[str, Any]) -> Contract | None:
     except PriceSettingError:
         return None  # the ledger has said so in the log; the export shows no money
     return None if contract.model is PriceModel.NONE else contract
+
+
+def _source(resolution: Resolution, contract: Contract | None) -> str:
+    """Return the label of where the rows come from, money included."""
+    if resolution is Resolution.QUARTER_HOUR:
+        return "source_states"
+    if contract is not None and contract.model in (PriceModel.BANDS, PriceModel.DYNAMIC):
+        # Their money is priced per quarter-hour, which only the recorded states hold.
+        return "source_statistics_money_states"
+    return "source_statistics"
 
 
 def _absolute(hass: HomeAssistant, url: str) -> str | None:
