@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
 from http import HTTPStatus
@@ -39,6 +40,7 @@ from homeassistant.util.unit_conversion import (
     VolumeConverter,
 )
 
+from ..billing.prices import Contract, PriceModel, PriceSettingError, contract_from_options
 from ..const import (
     ATTR_CHANNELS,
     ATTR_CONFIG_ENTRY_ID,
@@ -48,6 +50,7 @@ from ..const import (
     ATTR_RESOLUTION,
     ATTR_START,
     CONF_IDENT,
+    CONF_SPOT_ENTITY,
     DOMAIN,
     EXPORT_FOLDER,
     EXPORT_LINK_VALIDITY,
@@ -299,6 +302,7 @@ async def _async_export(call: ServiceCall) -> ServiceResponse:
         _target, hass, call.data.get(ATTR_PATH), file_name, fmt
     )
     integration = await async_get_integration(hass, DOMAIN)
+    contract = _contract(entry.options)
     about = (
         (labels["about_dongle"], f"{entry.title} ({ident})"),
         (labels["about_period_start"], start.astimezone(zone).isoformat()),
@@ -307,12 +311,7 @@ async def _async_export(call: ServiceCall) -> ServiceResponse:
         (labels["about_time_zone"], str(zone)),
         (labels["about_generated"], dt_util.now().isoformat(timespec="seconds")),
         (labels["about_version"], f"lowi_ores {integration.version}"),
-        (
-            labels["about_source"],
-            labels[
-                "source_states" if resolution is Resolution.QUARTER_HOUR else "source_statistics"
-            ],
-        ),
+        (labels["about_source"], labels[_source(resolution, contract)]),
         (labels["about_note"], labels["note"]),
     )
     runtime = getattr(entry, "runtime_data", None)
@@ -331,6 +330,8 @@ async def _async_export(call: ServiceCall) -> ServiceResponse:
         capacity_month_peaks(None if runtime is None else runtime.ledger)
         if resolution is Resolution.MONTH
         else None,
+        contract,
+        entry.options.get(CONF_SPOT_ENTITY) if contract is not None else None,
     )
     try:
         result = await get_instance(hass).async_add_executor_job(run_export, hass, request)
@@ -368,6 +369,25 @@ async def _async_export(call: ServiceCall) -> ServiceResponse:
     return response
 
 
+def _contract(options: Mapping[str, Any]) -> Contract | None:
+    """Return the entry's contract, or None when it prices nothing (no model, bad settings)."""
+    try:
+        contract = contract_from_options(options)
+    except PriceSettingError:
+        return None  # the ledger has said so in the log; the export shows no money
+    return None if contract.model is PriceModel.NONE else contract
+
+
+def _source(resolution: Resolution, contract: Contract | None) -> str:
+    """Return the label of where the rows come from, money included."""
+    if resolution is Resolution.QUARTER_HOUR:
+        return "source_states"
+    if contract is not None and contract.model in (PriceModel.BANDS, PriceModel.DYNAMIC):
+        # Their money is priced per quarter-hour, which only the recorded states hold.
+        return "source_statistics_money_states"
+    return "source_statistics"
+
+
 def _absolute(hass: HomeAssistant, url: str) -> str | None:
     """Return the link with Home Assistant's configured address; None rather than a guess."""
     if not (hass.config.internal_url or hass.config.external_url):
@@ -397,6 +417,10 @@ def _response(
     for key, used in totals.usage.items():
         if key.startswith("ch"):  # a channel's index total: "ch3_kwh"
             summary[f"{key.split('_')[0]}_kwh"] = round(used, 3)
+    if request.contract is not None:
+        # Over the rows whose money is known.
+        summary["import_cost_eur"] = round(totals.import_cost, 2) + 0.0
+        summary["export_revenue_eur"] = round(totals.export_revenue, 2) + 0.0
     return {
         "path": str(result.path),
         "url": url,

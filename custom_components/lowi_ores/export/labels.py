@@ -39,6 +39,11 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "quarter_estimated": "Quarter-hour estimated (1 = yes)",
         "month_peak_power": "Month peak",
         "month_peak_start": "Start of the month peak quarter-hour",
+        "spot_price": "Spot price",
+        "buy_price": "Buy price",
+        "sell_price": "Sell price",
+        "import_cost": "Import cost",
+        "export_revenue": "Export revenue",
         "sheet_data": "Data",
         "sheet_about": "About",
         "about_dongle": "Dongle",
@@ -53,6 +58,10 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "about_source": "Source",
         "source_states": "Recorded states of the meter's sensors",
         "source_statistics": "Long-term statistics of the meter's sensors",
+        "source_statistics_money_states": (
+            "Long-term statistics of the meter's sensors; prices and money per quarter-hour "
+            "from their recorded states"
+        ),
         "about_note": "Note",
         "note": "Indexes are the meter's readings at the start of each interval; the net-metering balance, if present, is the one at its end. Empty cells are not known. The quarter-hour average import power is the quarter's imported energy x 4, as the capacity tariff counts it, from the import indexes interpolated at each boundary; a quarter-hour the data has a gap in is estimated (1).",
         "resolution_15_minutes": "15 minutes",
@@ -88,6 +97,11 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "quarter_estimated": "Quart d'heure estimé (1 = oui)",
         "month_peak_power": "Pointe du mois",
         "month_peak_start": "Début du quart d'heure de pointe du mois",
+        "spot_price": "Prix spot",
+        "buy_price": "Prix d'achat",
+        "sell_price": "Prix de vente",
+        "import_cost": "Coût du prélèvement",
+        "export_revenue": "Revenu de l'injection",
         "sheet_data": "Données",
         "sheet_about": "À propos",
         "about_dongle": "Dongle",
@@ -102,6 +116,10 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "about_source": "Source",
         "source_states": "États enregistrés des capteurs du compteur",
         "source_statistics": "Statistiques à long terme des capteurs du compteur",
+        "source_statistics_money_states": (
+            "Statistiques à long terme des capteurs du compteur ; prix et montants par "
+            "quart d'heure à partir de leurs états enregistrés"
+        ),
         "about_note": "Remarque",
         "note": "Les index sont les relevés du compteur au début de chaque intervalle ; le solde de compensation, s'il est présent, est celui à la fin de l'intervalle. Une cellule vide n'est pas connue. La puissance moyenne de prélèvement du quart d'heure est l'énergie prélevée pendant ce quart d'heure x 4, comme la compte le tarif capacitaire, d'après les index de prélèvement interpolés à chaque limite ; un quart d'heure touché par une interruption des données est estimé (1).",
         "resolution_15_minutes": "15 minutes",
@@ -137,6 +155,11 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "quarter_estimated": "Kwartier geschat (1 = ja)",
         "month_peak_power": "Maandpiek",
         "month_peak_start": "Begin van het piekkwartier van de maand",
+        "spot_price": "Spotprijs",
+        "buy_price": "Aankoopprijs",
+        "sell_price": "Verkoopprijs",
+        "import_cost": "Kosten afname",
+        "export_revenue": "Opbrengst injectie",
         "sheet_data": "Gegevens",
         "sheet_about": "Over",
         "about_dongle": "Dongle",
@@ -151,6 +174,10 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "about_source": "Bron",
         "source_states": "Opgeslagen toestanden van de sensoren van de meter",
         "source_statistics": "Langetermijnstatistieken van de sensoren van de meter",
+        "source_statistics_money_states": (
+            "Langetermijnstatistieken van de sensoren van de meter; prijzen en bedragen per "
+            "kwartier uit hun opgeslagen toestanden"
+        ),
         "about_note": "Opmerking",
         "note": "De indexen zijn de meterstanden aan het begin van elk interval; het compensatiesaldo, indien aanwezig, is dat aan het einde van het interval. Een lege cel is niet gekend. Het kwartiervermogen is de in het kwartier afgenomen energie x 4, zoals het capaciteitstarief het telt, uit de afnamemeterstanden geïnterpoleerd op elke kwartiergrens; een kwartier met een onderbreking in de gegevens is geschat (1).",
         "resolution_15_minutes": "15 minuten",
@@ -186,6 +213,11 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "quarter_estimated": "Viertelstunde geschätzt (1 = ja)",
         "month_peak_power": "Monatsspitze",
         "month_peak_start": "Beginn der Spitzen-Viertelstunde des Monats",
+        "spot_price": "Spotpreis",
+        "buy_price": "Einkaufspreis",
+        "sell_price": "Verkaufspreis",
+        "import_cost": "Kosten des Bezugs",
+        "export_revenue": "Erlös der Einspeisung",
         "sheet_data": "Daten",
         "sheet_about": "Info",
         "about_dongle": "Dongle",
@@ -200,6 +232,10 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "about_source": "Quelle",
         "source_states": "Aufgezeichnete Zustände der Sensoren des Zählers",
         "source_statistics": "Langzeitstatistiken der Sensoren des Zählers",
+        "source_statistics_money_states": (
+            "Langzeitstatistiken der Sensoren des Zählers; Preise und Beträge je Viertelstunde "
+            "aus ihren aufgezeichneten Zuständen"
+        ),
         "about_note": "Hinweis",
         "note": "Die Zählerstände gelten am Beginn jedes Intervalls, der Kompensationssaldo, falls vorhanden, an seinem Ende. Leere Zellen sind nicht bekannt. Der Viertelstunden-Mittelwert der Bezugsleistung ist die in der Viertelstunde bezogene Energie x 4, wie sie der Kapazitätstarif zählt, aus den an jeder Grenze interpolierten Bezugszählerständen; eine Viertelstunde mit einer Datenlücke ist geschätzt (1).",
         "resolution_15_minutes": "15 Minuten",

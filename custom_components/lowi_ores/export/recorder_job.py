@@ -9,8 +9,8 @@ recorder's own tables and indexes (metadata id, then time).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from math import isfinite
 import os
 from pathlib import Path
@@ -19,16 +19,27 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, func, select
 
+from homeassistant.components.recorder import history
 from homeassistant.components.recorder.db_schema import States, Statistics
 from homeassistant.components.recorder.statistics import get_metadata_with_session
+from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.recorder import get_instance, session_scope
 from homeassistant.util.unit_conversion import BaseUnitConverter
 
 from ..billing.net_metering import BalancePeriod, RunningBalance
+from ..billing.prices import (
+    Contract,
+    PriceModel,
+    SpotTimeline,
+    contract_slot_start,
+    spot_in_eur_per_mwh,
+)
 from .intervals import Resolution, boundaries
+from .money import price_rows, quarter_money, shows_prices
 from .rows import (
     ELECTRICITY_COUNTERS,
+    EXPORT_COUNTERS,
     IMPORT_COUNTERS,
     IMPORT_POWER,
     Row,
@@ -117,6 +128,20 @@ class ExportRequest:
     # The capacity tariff's month peaks (first day of the month -> kW and the quarter's start),
     # when the entry follows it: month rows then show them. None: no such columns.
     month_peaks: dict[date, tuple[float, datetime]] | None = None
+    # The entry's contract, when it has one: rows then show their prices and money. A dynamic
+    # contract's spot prices are the recorded states of its spot sensor.
+    contract: Contract | None = None
+    spot_entity: str | None = None
+
+    @property
+    def reads_spot(self) -> bool:
+        """Whether the rows need the spot sensor's history (a dynamic contract's prices)."""
+        contract = self.contract
+        return (
+            contract is not None
+            and contract.model is PriceModel.DYNAMIC
+            and self.spot_entity is not None
+        )
 
     @property
     def counters(self) -> tuple[str, ...]:
@@ -137,7 +162,21 @@ def run_export(hass: HomeAssistant, request: ExportRequest) -> ExportResult:
 
     The file appears under its final name only when it is complete.
     """
+    contract, entity_id = request.contract, request.spot_entity
+    spot = (
+        _spot_timeline(hass, request, contract, entity_id)
+        if contract is not None and contract.model is PriceModel.DYNAMIC and entity_id
+        else None
+    )
     with session_scope(hass=hass, read_only=True) as session:
+        # Longer rows of band and dynamic contracts add up quarter-hours priced from the states.
+        quarters = (
+            _quarter_money(hass, session, request, contract, spot)
+            if contract is not None
+            and contract.by_slot
+            and request.resolution is not Resolution.QUARTER_HOUR
+            else None
+        )
         # Both run their checks (states at the start, units) here, before any file exists;
         # the rows themselves are read as the file is written.
         rows = (
@@ -147,7 +186,55 @@ def run_export(hass: HomeAssistant, request: ExportRequest) -> ExportResult:
         )
         if request.resolution is Resolution.MONTH and request.month_peaks is not None:
             rows = _with_month_peaks(rows, request.month_peaks, request.zone)
+        if request.contract is not None:
+            rows = price_rows(rows, request.contract, request.resolution, spot, quarters)
         return _write(request, rows)
+
+
+def _quarter_money(
+    hass: HomeAssistant,
+    session: Session,
+    request: ExportRequest,
+    contract: Contract,
+    spot: SpotTimeline | None,
+) -> dict[float, tuple[float | None, float | None]]:
+    """Return the money of the period's quarter-hours, priced from the recorded states.
+
+    Read in full before the long-term statistics are streamed (one query at a time on the
+    connection); empty when the states do not reach back to the period's start.
+    """
+    quarter_request = replace(request, resolution=Resolution.QUARTER_HOUR)
+    try:
+        rows = _rows_from_states(hass, session, quarter_request)
+        return {
+            row.start.timestamp(): quarter_money(row)
+            for row in price_rows(rows, contract, Resolution.QUARTER_HOUR, spot)
+            if row.end <= request.now
+        }
+    except StatesNotAvailableError:
+        return {}
+
+
+def _spot_timeline(
+    hass: HomeAssistant, request: ExportRequest, contract: Contract, entity_id: str
+) -> SpotTimeline:
+    """Return the spot sensor's recorded values (EUR/MWh) over the period's contract slots."""
+    timeline = SpotTimeline(keep_seconds=float("inf"))
+    start = datetime.fromtimestamp(
+        contract_slot_start(request.start.timestamp(), contract.resolution), UTC
+    )
+    end = min(request.end + timedelta(hours=1), request.now)
+    if end <= start:
+        return timeline
+    recorded = history.state_changes_during_period(
+        hass, start, end, entity_id, include_start_time_state=True
+    ).get(entity_id.lower(), [])
+    for state in recorded:
+        value = spot_in_eur_per_mwh(state.state, state.attributes.get(ATTR_UNIT_OF_MEASUREMENT))
+        timeline.record(state.last_updated.timestamp(), value)
+    # What the sensor showed is known up to the end of the read (later moments are not).
+    timeline.follow_until(end.timestamp())
+    return timeline
 
 
 def _with_month_peaks(
@@ -167,6 +254,9 @@ def _write(request: ExportRequest, rows: Iterator[Row]) -> ExportResult:
         request.resolution,
         balance=bool(request.balance_periods),
         month_peaks=request.month_peaks is not None,
+        money=request.contract is not None,
+        prices=request.contract is not None and shows_prices(request.resolution),
+        spot=request.reads_spot and shows_prices(request.resolution),
     )
     request.path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(
@@ -241,6 +331,7 @@ def _rows_from_states(
     ]
     initial: dict[str, float | None] = {}
     import_times: list[float] = []
+    export_times: list[float] = []
     for metadata_id, source in by_id.items():
         found = session.execute(
             select(States.state, States.last_updated_ts)
@@ -250,6 +341,8 @@ def _rows_from_states(
         ).first()
         if found is not None and source.key in IMPORT_COUNTERS:
             import_times.append(found[1])
+        if found is not None and source.key in EXPORT_COUNTERS:
+            export_times.append(found[1])
         if found is None and metadata_id in electricity:
             earliest = session.execute(
                 select(func.min(States.last_updated_ts)).where(States.metadata_id.in_(electricity))
@@ -288,6 +381,9 @@ def _rows_from_states(
         request.counters,
         # The import total was last recorded when the later of its two counters changed.
         max(import_times) if len(import_times) == len(IMPORT_COUNTERS) else None,
+        export_initial_time=max(export_times)
+        if len(export_times) == len(EXPORT_COUNTERS)
+        else None,
     )
 
 

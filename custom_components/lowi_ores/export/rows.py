@@ -86,6 +86,16 @@ class Row:
     running: bool = False
     # Net-metering balance since the reading date at the row's end, when asked and known.
     balance: float | None = None
+    # The quarter-hour's imported and exported energy from the indexes interpolated at its
+    # boundaries (kWh), as the costs ledger counts its slots.
+    quarter_imported: float | None = None
+    quarter_exported: float | None = None
+    # Prices (EUR/MWh spot, EUR/kWh buy and sell) and money (EUR), when a contract prices them.
+    spot_price: float | None = None
+    buy_price: float | None = None
+    sell_price: float | None = None
+    import_cost: float | None = None
+    export_revenue: float | None = None
 
     def _sum(self, counters: Sequence[str]) -> float | None:
         values = [self.usage.get(counter) for counter in counters]
@@ -134,6 +144,9 @@ class Totals:
     usage: dict[str, float] = field(default_factory=dict)
     rows: int = 0
     rows_without_data: int = 0
+    # Over the rows whose money is known.
+    import_cost: float = 0.0
+    export_revenue: float = 0.0
 
     def add(self, row: Row) -> None:
         """Count one row."""
@@ -142,6 +155,8 @@ class Totals:
             self.rows_without_data += 1
         self.imported += row.imported or 0.0
         self.exported += row.exported or 0.0
+        self.import_cost += row.import_cost or 0.0
+        self.export_revenue += row.export_revenue or 0.0
         for counter, used in row.usage.items():
             if used is not None:
                 self.usage[counter] = self.usage.get(counter, 0.0) + used
@@ -222,10 +237,10 @@ class _PowerTrack:
         return self.area / length
 
 
-class _QuarterTrack:
-    """The import total through its recorded values, closing quarter-hours as rows wait."""
+class _Series:
+    """One total (import or export) through its recorded values, closing quarter-hours."""
 
-    __slots__ = ("accumulator", "closed", "first", "gap", "rows")
+    __slots__ = ("accumulator", "closed", "first", "gap")
 
     def __init__(self, first: float) -> None:
         self.first = first  # the first row's start: earlier quarters are not exported
@@ -234,7 +249,6 @@ class _QuarterTrack:
         self.accumulator = QuarterAccumulator(gap_seconds=math.inf)
         self.gap = False
         self.closed: dict[float, Quarter] = {}
-        self.rows: deque[Row] = deque()
 
     def update(self, timestamp: float, total: float | None) -> None:
         if total is None:
@@ -245,22 +259,54 @@ class _QuarterTrack:
                 self.closed[quarter.start] = quarter
         self.gap = False
 
+    def passed(self, start: float) -> bool:
+        running = self.accumulator.quarter
+        return running is not None and start < running
+
+
+class _QuarterTrack:
+    """The import and export totals, closing quarter-hours as rows wait."""
+
+    __slots__ = ("exports", "imports", "rows")
+
+    def __init__(self, first: float) -> None:
+        self.imports = _Series(first)
+        self.exports = _Series(first)
+        self.rows: deque[Row] = deque()
+
     def ready(self, *, flush: bool = False) -> Iterator[Row]:
         """Yield the waiting rows whose quarter is closed (all of them when flushing)."""
-        running = self.accumulator.quarter
         while self.rows and (
-            flush or (running is not None and self.rows[0].start.timestamp() < running)
+            flush
+            or (
+                self.imports.passed(start := self.rows[0].start.timestamp())
+                and self.exports.passed(start)
+            )
         ):
             row = self.rows.popleft()
-            if (quarter := self.closed.pop(row.start.timestamp(), None)) is not None:
+            start = row.start.timestamp()
+            if (quarter := self.imports.closed.pop(start, None)) is not None:
                 row.quarter_power = quarter.average_power
                 row.quarter_estimated = quarter.estimated
+                row.quarter_imported = quarter.energy
+            if (exported := self.exports.closed.pop(start, None)) is not None:
+                row.quarter_exported = exported.energy
             yield row
 
 
+def _total(tracks: dict[str, _CounterTrack], counters: Sequence[str]) -> float | None:
+    values = [tracks[counter].value for counter in counters if counter in tracks]
+    if len(values) < len(counters) or any(value is None for value in values):
+        return None
+    return sum(value for value in values if value is not None)
+
+
 def _import_total(tracks: dict[str, _CounterTrack]) -> float | None:
-    day, night = tracks[Counter.IMPORT_DAY].value, tracks[Counter.IMPORT_NIGHT].value
-    return None if day is None or night is None else day + night
+    return _total(tracks, IMPORT_COUNTERS)
+
+
+def _export_total(tracks: dict[str, _CounterTrack]) -> float | None:
+    return _total(tracks, EXPORT_COUNTERS)
 
 
 def rows_from_states(
@@ -269,6 +315,8 @@ def rows_from_states(
     changes: Iterable[tuple[float, str, float | None]],
     counters: Sequence[str],
     initial_time: float | None = None,
+    *,
+    export_initial_time: float | None = None,
 ) -> Iterator[Row]:
     """Yield one row per interval from recorded states.
 
@@ -277,7 +325,8 @@ def rows_from_states(
     counter names and IMPORT_POWER. A change at a boundary's exact instant is in effect there.
     Changes after the last boundary only serve the last quarter-hour's end.
     initial_time: when the import total in effect at the first boundary was recorded (None: not
-    known, so the first quarter-hour's start is estimated).
+    known, so the first quarter-hour's start is estimated); export_initial_time the same for
+    the export total.
     """
     tracks = {counter: _CounterTrack() for counter in counters}
     power = _PowerTrack()
@@ -296,11 +345,13 @@ def rows_from_states(
         else None
     )
     if quarters is not None:
-        quarters.update(
-            start.timestamp() if initial_time is None else initial_time, _import_total(tracks)
-        )
-        if initial_time is None:
-            quarters.accumulator.estimated = True
+        for series, moment, total in (
+            (quarters.imports, initial_time, _import_total(tracks)),
+            (quarters.exports, export_initial_time, _export_total(tracks)),
+        ):
+            series.update(start.timestamp() if moment is None else moment, total)
+            if moment is None:
+                series.accumulator.estimated = True
     start_values = {counter: track.value for counter, track in tracks.items()}
     power.start(start.timestamp())
     for end in bound_iter:
@@ -313,8 +364,8 @@ def rows_from_states(
                 power.update(timestamp, value)
             elif (counter_track := tracks.get(key)) is not None:
                 counter_track.update(value)
-                if quarters is not None and key in (Counter.IMPORT_DAY, Counter.IMPORT_NIGHT):
-                    quarters.update(timestamp, _import_total(tracks))
+                if quarters is not None:
+                    _follow(quarters, tracks, key, timestamp)
             upcoming = next(pending, None)
         power.advance(end_ts)
         end_values = {counter: track.value for counter, track in tracks.items()}
@@ -343,12 +394,22 @@ def rows_from_states(
     # The last quarter-hours end with the first values after them.
     while quarters.rows and upcoming is not None:
         timestamp, key, value = upcoming
-        if key in (Counter.IMPORT_DAY, Counter.IMPORT_NIGHT):
-            tracks[Counter(key)].update(value)
-            quarters.update(timestamp, _import_total(tracks))
+        if key in ELECTRICITY_COUNTERS and (counter_track := tracks.get(key)) is not None:
+            counter_track.update(value)
+            _follow(quarters, tracks, key, timestamp)
             yield from quarters.ready()
         upcoming = next(pending, None)
     yield from quarters.ready(flush=True)
+
+
+def _follow(
+    quarters: _QuarterTrack, tracks: dict[str, _CounterTrack], key: str, timestamp: float
+) -> None:
+    """Feed the total a counter's change moved."""
+    if key in IMPORT_COUNTERS:
+        quarters.imports.update(timestamp, _import_total(tracks))
+    elif key in EXPORT_COUNTERS:
+        quarters.exports.update(timestamp, _export_total(tracks))
 
 
 def _hour_end(boundary: datetime) -> float:

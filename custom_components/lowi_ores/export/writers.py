@@ -54,7 +54,15 @@ class Column:
         key = self.key if self.channel is None else f"ch{self.channel}_{self.key.split('_')[1]}"
         if self.unit is None:
             return key
-        unit = {"kWh": "kwh", "m³": "m3", "W": "w", "kW": "kw"}[self.unit]
+        unit = {
+            "kWh": "kwh",
+            "m³": "m3",
+            "W": "w",
+            "kW": "kw",
+            "EUR/MWh": "eur_per_mwh",
+            "EUR/kWh": "eur_per_kwh",
+            "EUR": "eur",
+        }[self.unit]
         return f"{key}_{unit}"
 
     def label(self, labels: dict[str, str]) -> str:
@@ -71,11 +79,15 @@ def columns_for(
     *,
     balance: bool = False,
     month_peaks: bool = False,
+    money: bool = False,
+    prices: bool = False,
+    spot: bool = False,
 ) -> list[Column]:
     """Return the value columns (after the time and data columns) of an export.
 
     balance: the net-metering balance column; month_peaks: month rows get the capacity
-    tariff's month peak and its time.
+    tariff's month peak and its time; money: import cost and export revenue; prices: buy and
+    sell prices; spot: the spot price.
     """
     columns = [Column(counter.value, "kWh") for counter in ELECTRICITY_COUNTERS]
     columns += [Column("imported", "kWh"), Column("exported", "kWh"), Column("net", "kWh")]
@@ -102,6 +114,12 @@ def columns_for(
         ]
     if resolution is Resolution.MONTH and month_peaks:
         columns += [Column("month_peak_power", "kW", 3), Column("month_peak_start", time=True)]
+    if spot:
+        columns.append(Column("spot_price", "EUR/MWh", 2))
+    if prices:
+        columns += [Column("buy_price", "EUR/kWh", 5), Column("sell_price", "EUR/kWh", 5)]
+    if money:
+        columns += [Column("import_cost", "EUR", 5), Column("export_revenue", "EUR", 5)]
     return columns
 
 
@@ -131,6 +149,16 @@ def row_values(row: Row, columns: Sequence[Column]) -> list[float | datetime | N
                 value = row.month_peak
             case "net_metering_balance":
                 value = row.balance
+            case "spot_price":
+                value = row.spot_price
+            case "buy_price":
+                value = row.buy_price
+            case "sell_price":
+                value = row.sell_price
+            case "import_cost":
+                value = row.import_cost
+            case "export_revenue":
+                value = row.export_revenue
             case "gas_used":
                 value = row.usage.get(Counter.GAS)
             case "water_used":
