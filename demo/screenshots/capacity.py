@@ -15,10 +15,9 @@ from __future__ import annotations
 
 from pathlib import Path
 import sys
-import tempfile
 
-from integration import CHROMIUM, URL, check, login
-from playwright.sync_api import Page, sync_playwright
+from integration import URL, check, logged_in_page
+from playwright.sync_api import Page
 
 
 def open_billing_form(page: Page) -> None:
@@ -38,45 +37,27 @@ def open_billing_form(page: Page) -> None:
 
 def main(out: Path) -> None:
     """Take the screenshots; raise RuntimeError when a check fails."""
-    out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="lowi3-chromium-") as profile, sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            profile,
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"],
-            viewport={"width": 1280, "height": 1000},
-            locale="en-GB",
-            timezone_id="Europe/Brussels",
-        )
-        page = context.pages[0] if context.pages else context.new_page()
-        try:
-            login(page)
-            page.set_viewport_size({"width": 1280, "height": 1950})
-            page.goto(f"{URL}/dashboard-lowi3/live")
-            page.get_by_text("Capacity tariff", exact=True).wait_for(timeout=30000)
-            page.wait_for_timeout(5000)
-            for name in ("Month peak", "Billed power (12-month mean)", "Peak warning"):
-                check(page.get_by_text(name).count() >= 1, f"no {name} on the dashboard")
-            check(page.get_by_text("Unavailable").count() == 0, "a figure is unavailable")
-            page.screenshot(path=out / "capacity-dashboard.png")
-            page.set_viewport_size({"width": 1280, "height": 1000})
+    with logged_in_page(out, 1000) as page:
+        page.set_viewport_size({"width": 1280, "height": 1950})
+        page.goto(f"{URL}/dashboard-lowi3/live")
+        page.get_by_text("Capacity tariff", exact=True).wait_for(timeout=30000)
+        page.wait_for_timeout(5000)
+        for name in ("Month peak", "Billed power (12-month mean)", "Peak warning"):
+            check(page.get_by_text(name).count() >= 1, f"no {name} on the dashboard")
+        check(page.get_by_text("Unavailable").count() == 0, "a figure is unavailable")
+        page.screenshot(path=out / "capacity-dashboard.png")
+        page.set_viewport_size({"width": 1280, "height": 1000})
 
-            open_billing_form(page)
-            check(page.get_by_text("Translation error").count() == 0, "Translation error")
-            page.screenshot(path=out / "capacity-options.png", full_page=True)
-            rate = page.locator('input[type="number"]').first  # the rate, first number field
-            check(rate.input_value() == "56.5", "the rate is not the 2026 default")
-            rate.fill("600")
-            page.get_by_role("button", name="Submit").click()
-            page.get_by_text("must be between 0 and 500 EUR").wait_for(timeout=30000)
-            page.wait_for_timeout(1000)
-            page.screenshot(path=out / "capacity-options-error.png", full_page=True)
-        except Exception:
-            page.screenshot(path=out / "failed.png", full_page=True)
-            raise
-        finally:
-            context.close()
+        open_billing_form(page)
+        check(page.get_by_text("Translation error").count() == 0, "Translation error")
+        page.screenshot(path=out / "capacity-options.png", full_page=True)
+        rate = page.locator('input[type="number"]').first  # the rate, first number field
+        check(rate.input_value() == "56.5", "the rate is not the 2026 default")
+        rate.fill("600")
+        page.get_by_role("button", name="Submit").click()
+        page.get_by_text("must be between 0 and 500 EUR").wait_for(timeout=30000)
+        page.wait_for_timeout(1000)
+        page.screenshot(path=out / "capacity-options-error.png", full_page=True)
 
 
 if __name__ == "__main__":
