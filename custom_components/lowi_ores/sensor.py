@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Final, override
 
 from homeassistant.components.sensor import (
@@ -369,7 +370,44 @@ def publisher(
     return None
 
 
-class LowiSensor(LowiEntity, SensorEntity):
+# What a sensor can show (SensorEntity.native_value).
+type SensorValue = StateType | date | datetime | Decimal
+
+
+class _PublishedSensor(SensorEntity):
+    """What the meter's and the channels' sensors share: a value as sent, averaged or thinned."""
+
+    _publisher: TimeWeightedMean | ThinnedIndex | None
+
+    def _published(
+        self, received: float | None, value: StateType | datetime
+    ) -> StateType | datetime:
+        """Return the value to show for a message received at that time (seconds)."""
+        if (
+            self._publisher is None
+            or received is None
+            or not (value is None or isinstance(value, float | int))
+        ):
+            return value
+        return self._publisher.offer(received, value)
+
+    def _publish(self) -> SensorValue:
+        """Return the value to show for the last message."""
+        raise NotImplementedError
+
+    def _take(self, available: bool) -> None:
+        """Take a message's value (or the loss of the dongle) before the write decision."""
+        if not available:
+            # After a silence the mean starts afresh rather than weigh the gap.
+            if isinstance(self._publisher, TimeWeightedMean):
+                self._publisher.reset()
+            return
+        # Setting an _attr_ clears Home Assistant's cached properties: only on a change.
+        if (value := self._publish()) != self._attr_native_value:
+            self._attr_native_value = value
+
+
+class LowiSensor(LowiEntity, _PublishedSensor):
     """A sensor of a LoWi3 dongle."""
 
     entity_description: LowiSensorEntityDescription
@@ -383,15 +421,15 @@ class LowiSensor(LowiEntity, SensorEntity):
             description,
             coordinator.config_entry.options.get(CONF_POWER_INTERVAL, DEFAULT_POWER_INTERVAL),
         )
-        if (data := coordinator.data) is not None:
-            self._attr_native_value = self._publish(data)
+        if coordinator.data is not None:
+            self._attr_native_value = self._publish()
 
-    def _publish(self, data: MeterData) -> StateType | datetime:
-        """Return the value to show for a message: as sent, averaged or thinned out."""
-        value = self.entity_description.value_fn(data)
-        if self._publisher is None or not (value is None or isinstance(value, float | int)):
-            return value
-        return self._publisher.offer(data.received.timestamp(), value)
+    @override
+    def _publish(self) -> SensorValue:
+        """Return the value to show for the last message: as sent, averaged or thinned out."""
+        if (data := self.coordinator.data) is None:
+            return self._attr_native_value
+        return self._published(data.received.timestamp(), self.entity_description.value_fn(data))
 
     @override
     def _shown(self) -> tuple[object, ...]:
@@ -407,19 +445,11 @@ class LowiSensor(LowiEntity, SensorEntity):
     @override
     def _handle_coordinator_update(self) -> None:
         """Take the new message's value, then write it if it changed."""
-        if not self.coordinator.last_update_success:
-            # After a silence the mean starts afresh rather than weigh the gap.
-            if isinstance(self._publisher, TimeWeightedMean):
-                self._publisher.reset()
-        elif (data := self.coordinator.data) is not None:
-            value = self._publish(data)
-            # Setting an _attr_ clears Home Assistant's cached properties: only on a change.
-            if value != self._attr_native_value:
-                self._attr_native_value = value
+        self._take(self.coordinator.last_update_success)
         super()._handle_coordinator_update()
 
 
-class LowiChannelSensor(LowiChannelEntity, SensorEntity):
+class LowiChannelSensor(LowiChannelEntity, _PublishedSensor):
     """A sensor of one of a dongle's channels, written as the dongle's own sensors are."""
 
     entity_description: LowiChannelSensorEntityDescription
@@ -436,17 +466,12 @@ class LowiChannelSensor(LowiChannelEntity, SensorEntity):
         if channel.state.last_reading is not None:
             self._attr_native_value = self._publish()
 
-    def _publish(self) -> StateType:
-        """Return the value to show for a message: as sent, averaged or thinned out."""
-        value = self.entity_description.value_fn(self.coordinator)
-        received = self.coordinator.state.last_received
-        if (
-            self._publisher is None
-            or received is None
-            or not (value is None or isinstance(value, float | int))
-        ):
-            return value
-        return self._publisher.offer(received, value)
+    @override
+    def _publish(self) -> SensorValue:
+        """Return the value to show for the last message: as sent, averaged or thinned out."""
+        return self._published(
+            self.coordinator.state.last_received, self.entity_description.value_fn(self.coordinator)
+        )
 
     @override
     def _shown(self) -> tuple[object, ...]:
@@ -456,11 +481,5 @@ class LowiChannelSensor(LowiChannelEntity, SensorEntity):
     @override
     def _handle_coordinator_update(self) -> None:
         """Take the channel's new message, then write the value if it changed."""
-        if not self.coordinator.last_update_success:
-            if isinstance(self._publisher, TimeWeightedMean):
-                self._publisher.reset()
-        else:
-            value = self._publish()
-            if value != self._attr_native_value:
-                self._attr_native_value = value
+        self._take(self.coordinator.last_update_success)
         super()._handle_coordinator_update()
