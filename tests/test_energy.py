@@ -11,7 +11,11 @@ import random
 
 from freezegun.api import FrozenDateTimeFactory
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_mqtt_message
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_mqtt_message,
+    async_fire_time_changed,
+)
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
     do_adhoc_statistics,
@@ -137,27 +141,35 @@ async def test_glitches_never_reach_long_term_statistics(
     assert [round(row["sum"], 3) for row in rows] == [0.02, 0.07, 0.12]
 
 
+@pytest.mark.parametrize(("fastest", "slowest"), [(0.5, 1.5), (5.0, 15.0)], ids=["1s", "10s"])
 @pytest.mark.usefixtures("mqtt_mock")
 async def test_power_interval_keeps_index_statistics_identical(
     recorder_mock: Recorder,
     hass: HomeAssistant,
     mock_config_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
+    fastest: float,
+    slowest: float,
 ) -> None:
-    """Two dongles get the same 15-minute stream at about 1 message/s: one entry writes every
-    message, the other has power_interval 10. The 5-minute statistics of every index are the same,
-    from a fraction of the state writes."""
-    other = "4c75252e8c51"
-    thinned = MockConfigEntry(
-        domain=DOMAIN,
-        title=f"LoWi3 {other}",
-        unique_id=other,
-        data={CONF_IDENT: other},
-        options={CONF_POWER_INTERVAL: 10},
-    )
+    """Three dongles get the same 15-minute stream, a message every `fastest` to `slowest`
+    seconds (a LoWi3 at 1 s, or at 10 s): one entry writes every message, the others have
+    power_interval 10 and 60. The 5-minute statistics of every index are the same, from a
+    fraction of the state writes. The clock ticks every second between messages, so that the
+    flush timers run when they are due."""
+    thinned = {10: "4c75252e8c51", 60: "4c75252e8c52"}
     freezer.move_to(START)
+    for interval, ident in thinned.items():
+        await _setup(
+            hass,
+            MockConfigEntry(
+                domain=DOMAIN,
+                title=f"LoWi3 {ident}",
+                unique_id=ident,
+                data={CONF_IDENT: ident},
+                options={CONF_POWER_INTERVAL: interval},
+            ),
+        )
     await _setup(hass, mock_config_entry)
-    await _setup(hass, thinned)
     writes: Counter[str] = Counter()
 
     @callback
@@ -169,7 +181,20 @@ async def test_power_interval_keeps_index_statistics_identical(
     randomness = random.Random(14)
     fields = {key: int(value) for key, value in BASE_PAYLOAD.items() if key in INDEX_FIELDS}
     moment = START + timedelta(seconds=0.3)
-    while moment < START + timedelta(minutes=15):
+    end = START + timedelta(minutes=15)
+    tick = START
+
+    async def _tick_until(until: datetime) -> None:
+        """Move the clock a second at a time until `until`, firing the timers due."""
+        nonlocal tick
+        while tick + timedelta(seconds=1) < until:
+            tick += timedelta(seconds=1)
+            freezer.move_to(tick)
+            async_fire_time_changed(hass, tick)
+            await hass.async_block_till_done()
+
+    while moment < end:
+        await _tick_until(moment)
         for key in fields:
             fields[key] += randomness.choice((0, 0, 0, 1))
         payload = make_payload(
@@ -177,10 +202,12 @@ async def test_power_interval_keeps_index_statistics_identical(
             **{key: str(value) for key, value in fields.items()},
         )
         freezer.move_to(moment)
-        async_fire_mqtt_message(hass, TOPIC, payload)
-        async_fire_mqtt_message(hass, f"{other}/PUB/CH0", payload)
+        async_fire_time_changed(hass, moment)
+        for topic in (TOPIC, *(f"{ident}/PUB/CH0" for ident in thinned.values())):
+            async_fire_mqtt_message(hass, topic, payload)
         await hass.async_block_till_done()
-        moment += timedelta(seconds=randomness.uniform(0.5, 1.5))
+        moment += timedelta(seconds=randomness.uniform(fastest, slowest))
+    await _tick_until(end)
     freezer.move_to(START + timedelta(minutes=15, seconds=30))
     await async_wait_recording_done(hass)
     for period in range(3):
@@ -198,14 +225,13 @@ async def test_power_interval_keeps_index_statistics_identical(
         "gas_index",
         "water_index",
     ]
-    every = {f"{PREFIX}{key}" for key in keys}
-    thin = {f"sensor.lowi3_{other}_{key}" for key in keys}
+    entities = {f"sensor.lowi3_{ident}_{key}" for ident in thinned.values() for key in keys}
     stats = await hass.async_add_executor_job(
         statistics_during_period,
         hass,
         START,
         START + timedelta(minutes=15),
-        every | thin,
+        entities | {f"{PREFIX}{key}" for key in keys},
         "5minute",
         None,
         {"state", "sum"},
@@ -213,11 +239,16 @@ async def test_power_interval_keeps_index_statistics_identical(
     for key in keys:
         expected = stats[f"{PREFIX}{key}"]
         assert len(expected) == 3
-        assert stats[f"sensor.lowi3_{other}_{key}"] == expected, key
+        assert len({row["sum"] for row in expected}) == 3, key  # the index moved in each period
+        for ident in thinned.values():
+            assert stats[f"sensor.lowi3_{ident}_{key}"] == expected, (ident, key)
 
-    # Power: one mean per 10 s instead of a value per message. Indexes: fewer writes (an index
-    # at Wh resolution moves every few messages, so it gains less).
-    for key in ("power_imported", "net_power"):
-        assert writes[f"sensor.lowi3_{other}_{key}"] <= writes[PREFIX + key] / 10 + 2
-    for key in keys:
-        assert writes[f"sensor.lowi3_{other}_{key}"] < writes[PREFIX + key]
+    for interval, ident in thinned.items():
+        # Power: one mean per interval instead of a value per message. An index: at most once a
+        # minute, plus in each of the 3 periods the flush and the changes of its last 2 s.
+        for key in ("power_imported", "net_power"):
+            assert writes[f"sensor.lowi3_{ident}_{key}"] <= 900 / interval + 2, key
+            assert writes[f"sensor.lowi3_{ident}_{key}"] < writes[PREFIX + key], key
+        for key in keys:
+            assert writes[f"sensor.lowi3_{ident}_{key}"] <= 15 + 3 * (1 + 2 / fastest) + 1, key
+            assert writes[f"sensor.lowi3_{ident}_{key}"] < writes[PREFIX + key], key

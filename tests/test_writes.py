@@ -148,7 +148,8 @@ async def test_power_interval_writes_means_and_thinned_indexes(
     dongle: Dongle,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """Power shows the time-weighted mean of each 10 s; an index its exact value once per 10 s."""
+    """Power shows the time-weighted mean of each 10 s; an index its exact value once a minute
+    (an index moves a Wh at a time: more often would draw the same history)."""
     freezer.move_to("2026-03-02T10:00:00+00:00")
     await _setup_with_interval(hass, mock_config_entry, 10)
     await dongle.send_confirmed(make_payload(PI="0"), after=1)
@@ -156,20 +157,73 @@ async def test_power_interval_writes_means_and_thinned_indexes(
 
     # The first window runs from the first message (t1): 0 W for 3 s, 1000 W for 7 s = 700 W.
     # The second, from t11: 2000 W for 1 s, then 1000 W for 9 s = 1100 W.
-    powers = [1000] * 7 + [2000] + [1000] * 9 + [500]
+    powers = [1000] * 7 + [2000] + [1000] * 9 + [500] + [500] * 50
     for second, power in enumerate(powers, start=1):
         await dongle.send(make_payload(PI=str(power), CIH=str(1_234_567 + second)), after=1)
     power_states = [e.data["new_state"].state for e in changed if e.data["entity_id"] == POWER]
-    index_states = [e.data["new_state"].state for e in changed if e.data["entity_id"] == INDEX]
-    assert power_states == ["700.0", "1100.0"]
-    # Written at t3 (when first accepted), then once 10 s later: the exact value of that message.
-    assert index_states == ["1234.577"]
+    index_states = [
+        (e.data["new_state"].state, e.data["new_state"].last_updated.second)
+        for e in changed
+        if e.data["entity_id"] == INDEX
+    ]
+    assert power_states == ["700.0", "1100.0", "500.0"]
+    # Written at t3 (when first accepted), then once 60 s later (t63, the 60th message since):
+    # the exact value of that message, though it moved with every message.
+    assert index_states == [("1234.627", 3)]
 
     # Unavailable after a silence; the first message after it is shown as it is.
     await dongle.wait(201)
     assert hass.states.get(POWER).state == STATE_UNAVAILABLE
     await dongle.send(make_payload(PI="321"), after=1)
     assert hass.states.get(POWER).state == "321.0"
+
+
+@pytest.mark.usefixtures("mqtt_mock")
+async def test_power_interval_flushes_the_index_before_each_statistics_period_ends(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    dongle: Dongle,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """2 s before a 5-minute boundary the index shows the meter's last value, with no message
+    needed; then every change until the boundary; then once a minute again. After a silence the
+    first value is shown at once."""
+    freezer.move_to("2026-03-02T10:03:50+00:00")
+    await _setup_with_interval(hass, mock_config_entry, 10)
+    await dongle.send_confirmed(make_payload(), after=1)  # shown at 10:03:53
+    changed = async_capture_events(hass, EVENT_STATE_CHANGED)
+
+    def index_writes() -> list[tuple[str, str]]:
+        return [
+            (e.data["new_state"].state, e.data["new_state"].last_updated.strftime("%M:%S.%f"))
+            for e in changed
+            if e.data["entity_id"] == INDEX
+        ]
+
+    # Every 6.5 s, the index a Wh higher each time, from 10:04:00.5 to 10:04:52.5.
+    await dongle.wait(7)
+    for step in range(9):
+        await dongle.send(make_payload(CIH=str(1_234_568 + step)), after=0.5 if step == 0 else 6.5)
+    assert index_writes() == []  # less than a minute since 10:03:53
+    await dongle.wait(5.5)  # 10:04:58: the flush, without a message
+    assert index_writes() == [("1234.576", "04:58.000000")]
+    await dongle.send(make_payload(CIH="1234577"), after=1.5)  # 10:04:59.5: written
+    await dongle.send(make_payload(CIH="1234578"), after=1)  # 10:05:00.5: a new period
+    await dongle.wait(40)
+    await dongle.send(make_payload(CIH="1234579"), after=20)  # 10:06:00.5: a minute later
+    assert index_writes() == [
+        ("1234.576", "04:58.000000"),
+        ("1234.577", "04:59.500000"),
+        ("1234.579", "06:00.500000"),
+    ]
+
+    # The flush writes nothing when the index has not moved, nor while the dongle is away.
+    await dongle.wait(297.5)  # 10:10:58
+    await dongle.send(make_payload(CIH="1234580"), after=5)  # 10:11:03: unavailable since 10:09:20
+    assert hass.states.get(INDEX).state == "1234.58"
+    await dongle.send(make_payload(CIH="1234581"), after=5)
+    assert hass.states.get(INDEX).state == "1234.58"  # once a minute again
+    assert len(index_writes()) == 5  # 1234.576, .577, .579, unavailable, .580
 
 
 @pytest.mark.usefixtures("mqtt_mock")

@@ -40,9 +40,12 @@ MIN_POWER_INTERVAL: Final = 10
 MAX_POWER_INTERVAL: Final = 300
 # The recorder compiles long-term statistics per 5 minutes, aligned on the clock.
 STATISTICS_PERIOD_SECONDS: Final = 300
-# With a power interval, an index writes every change this close to the end of a statistics
-# period (or the interval, if shorter), so that the period's last value is the meter's.
-INDEX_CLOSING_SECONDS: Final = 30
+# With a power interval, an index writes at most once per this many seconds (or per the
+# interval, if longer): an index moves a Wh at a time, its history looks the same.
+INDEX_INTERVAL_SECONDS: Final = 60
+# ... and this close to the end of a statistics period it shows the meter's last value and
+# every change, so that the period's last value is the meter's (identical statistics).
+INDEX_CLOSING_SECONDS: Final = 2
 
 # How long the manual setup waits for a first valid message on the dongle's topic.
 SETUP_WAIT_SECONDS: Final = 75

@@ -51,6 +51,10 @@ class ChangedStateEntity[CoordinatorT: DataUpdateCoordinator[Any]](CoordinatorEn
     @override
     def _handle_coordinator_update(self) -> None:
         """Write the state when a message, or the loss of the dongle, changed what it shows."""
+        self._write_if_changed()
+
+    def _write_if_changed(self) -> None:
+        """Write the state if what it shows differs from what was written last."""
         shown = self._shown()
         if shown == self._written:
             return

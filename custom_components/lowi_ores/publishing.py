@@ -5,12 +5,12 @@ Pure Python, no Home Assistant import. With the option "write power at most ever
 
 - a power (any measurement) publishes the time-weighted mean of each window of N seconds, each
   value weighing for as long as it held, when the first message after the window's end arrives;
-- an index publishes at most once per N seconds, and always the meter's own last value, so every
-  value written is exact. Near the end of each 5-minute statistics period it writes every change,
-  so that the period closes on the same value as with every message: long-term statistics are
-  identical whenever the dongle sends at least once per N seconds or once per 30 seconds,
-  whichever is shorter (a dongle sending less often than every N seconds has every message
-  written anyway).
+- an index publishes at most once per `interval` seconds (the sensor asks for N, one minute at
+  least), and always the meter's own last value, so every value written is exact. So that each
+  5-minute statistics period closes on the same value as with every message, the index is
+  flushed a few seconds before the period ends (its last value, if not shown yet: a timer of the
+  entity calls `flush`), and every change in those final seconds is written. Long-term
+  statistics are therefore identical whatever the dongle's rhythm.
 
 Each publisher gets the time of a message (seconds) and the value it carried, and returns the
 value to show; the entity writes only when that differs from what it last wrote.
@@ -61,16 +61,27 @@ class TimeWeightedMean:
 
 @dataclass(slots=True)
 class ThinnedIndex:
-    """An index written at most once per `interval` seconds, and in full near period ends."""
+    """An index written at most once per `interval` seconds, and exact when a period ends.
+
+    `period` is the statistics period (seconds, aligned on the epoch); `closing` the final
+    seconds of each period in which every change is written, and at whose start `flush` shows
+    the meter's last value.
+    """
 
     interval: float
     period: float
     closing: float
     _written_at: float | None = None
     _shown: float | None = None
+    _latest: float | None = None
+
+    def reset(self) -> None:
+        """Forget when the index was last written (after a silence): the next value is shown."""
+        self._written_at = None
 
     def offer(self, now: float, value: float | None) -> float | None:
         """Take a message's value; return the value to show."""
+        self._latest = value
         if value == self._shown:
             return value
         if (
@@ -79,8 +90,23 @@ class ThinnedIndex:
             or self._written_at is None
             or now - self._written_at >= self.interval
             or now < self._written_at
-            or self.period - now % self.period <= min(self.interval, self.closing)
+            or self.period - now % self.period <= self.closing
         ):
             self._shown = value
             self._written_at = now
         return self._shown
+
+    def next_flush(self, now: float) -> float:
+        """Return the first start of a period's closing seconds after `now`."""
+        flush = (now // self.period + 1) * self.period - self.closing
+        return flush if flush > now else flush + self.period
+
+    def flush(self, now: float) -> float | None:
+        """At the start of a period's closing seconds: show the meter's last value."""
+        if self._latest != self._shown:
+            self._shown = self._latest
+            self._written_at = now
+        return self._shown
+
+
+type Publisher = TimeWeightedMean | ThinnedIndex

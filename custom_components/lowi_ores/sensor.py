@@ -6,7 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Final, override
+from functools import partial
+from typing import TYPE_CHECKING, Final, override
 
 from homeassistant.components.sensor import (
     DOMAIN as SENSOR_DOMAIN,
@@ -24,10 +25,12 @@ from homeassistant.const import (
     UnitOfPower,
     UnitOfVolume,
 )
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.helpers.typing import StateType
+from homeassistant.util import dt as dt_util
 
 from .channel_state import (
     CURRENT,
@@ -49,6 +52,7 @@ from .const import (
     DEFAULT_POWER_INTERVAL,
     DOMAIN,
     INDEX_CLOSING_SECONDS,
+    INDEX_INTERVAL_SECONDS,
     STATISTICS_PERIOD_SECONDS,
     TARIFF_DAY,
     TARIFF_NIGHT,
@@ -57,7 +61,7 @@ from .coordinator import LowiConfigEntry, LowiCoordinator, MeterData
 from .entity import LowiChannelEntity, LowiEntity
 from .ledger.parts import LEDGER_SENSOR_KEYS
 from .ledger.sensor import LedgerSensor
-from .publishing import ThinnedIndex, TimeWeightedMean
+from .publishing import Publisher, ThinnedIndex, TimeWeightedMean
 
 # Push updates: no polling, no parallel limit needed.
 PARALLEL_UPDATES = 0
@@ -357,16 +361,18 @@ async def async_setup_entry(
     entry.async_on_unload(lambda: remove_listener() if pending else None)
 
 
-def publisher(
-    description: SensorEntityDescription, interval: float
-) -> TimeWeightedMean | ThinnedIndex | None:
+def publisher(description: SensorEntityDescription, interval: float) -> Publisher | None:
     """Return how a sensor thins out its values with a power interval; None: every message."""
     if interval <= 0:
         return None
     if description.state_class is SensorStateClass.MEASUREMENT:
         return TimeWeightedMean(interval)
     if description.state_class in (SensorStateClass.TOTAL, SensorStateClass.TOTAL_INCREASING):
-        return ThinnedIndex(interval, STATISTICS_PERIOD_SECONDS, INDEX_CLOSING_SECONDS)
+        # An index moves a Wh at a time: once a minute draws the same history, and the flush
+        # before each statistics period's end keeps the statistics identical.
+        return ThinnedIndex(
+            max(interval, INDEX_INTERVAL_SECONDS), STATISTICS_PERIOD_SECONDS, INDEX_CLOSING_SECONDS
+        )
     return None
 
 
@@ -377,7 +383,52 @@ type SensorValue = StateType | date | datetime | Decimal
 class _PublishedSensor(SensorEntity):
     """What the meter's and the channels' sensors share: a value as sent, averaged or thinned."""
 
-    _publisher: TimeWeightedMean | ThinnedIndex | None
+    _publisher: Publisher | None = None
+    # A thinned index: flushed by a timer shortly before each statistics period ends.
+    _index: ThinnedIndex | None = None
+    _cancel_flush: CALLBACK_TYPE
+
+    def _use(self, publisher: Publisher | None) -> None:
+        """Thin out the values with this publisher (None: every message)."""
+        self._publisher = publisher
+        if isinstance(publisher, ThinnedIndex):
+            self._index = publisher
+
+    if TYPE_CHECKING:
+
+        def _write_if_changed(self) -> None:
+            """Write the state if what it shows changed (ChangedStateEntity's comparison)."""
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Start the flush timer of a thinned index."""
+        await super().async_added_to_hass()
+        if self._index is not None:
+            self._arm_flush(self._index, dt_util.utcnow())
+            self.async_on_remove(self._disarm_flush)
+
+    @callback
+    def _arm_flush(self, index: ThinnedIndex, now: datetime) -> None:
+        """Call `_flush` at the start of the next closing seconds of a statistics period."""
+        self._cancel_flush = async_track_point_in_utc_time(
+            self.hass,
+            partial(self._flush, index),
+            dt_util.utc_from_timestamp(index.next_flush(now.timestamp())),
+        )
+
+    @callback
+    def _disarm_flush(self) -> None:
+        self._cancel_flush()
+
+    @callback
+    def _flush(self, index: ThinnedIndex, now: datetime) -> None:
+        """Show the meter's last index before the statistics period ends, then re-arm."""
+        self._arm_flush(index, now)
+        if not self.available:
+            return
+        if (value := index.flush(now.timestamp())) != self._attr_native_value:
+            self._attr_native_value = value
+            self._write_if_changed()
 
     def _published(
         self, received: float | None, value: StateType | datetime
@@ -398,8 +449,9 @@ class _PublishedSensor(SensorEntity):
     def _take(self, available: bool) -> None:
         """Take a message's value (or the loss of the dongle) before the write decision."""
         if not available:
-            # After a silence the mean starts afresh rather than weigh the gap.
-            if isinstance(self._publisher, TimeWeightedMean):
+            # After a silence the mean starts afresh rather than weigh the gap, and an index
+            # shows its next value at once.
+            if self._publisher is not None:
                 self._publisher.reset()
             return
         # Setting an _attr_ clears Home Assistant's cached properties: only on a change.
@@ -417,9 +469,11 @@ class LowiSensor(LowiEntity, _PublishedSensor):
     ) -> None:
         """Initialize the sensor with the last valid message's value, if any."""
         super().__init__(coordinator, description)
-        self._publisher = publisher(
-            description,
-            coordinator.config_entry.options.get(CONF_POWER_INTERVAL, DEFAULT_POWER_INTERVAL),
+        self._use(
+            publisher(
+                description,
+                coordinator.config_entry.options.get(CONF_POWER_INTERVAL, DEFAULT_POWER_INTERVAL),
+            )
         )
         if coordinator.data is not None:
             self._attr_native_value = self._publish()
@@ -459,9 +513,13 @@ class LowiChannelSensor(LowiChannelEntity, _PublishedSensor):
     ) -> None:
         """Initialize the sensor with the channel's last valid message's value, if any."""
         super().__init__(channel, description)
-        self._publisher = publisher(
-            description,
-            channel.dongle.config_entry.options.get(CONF_POWER_INTERVAL, DEFAULT_POWER_INTERVAL),
+        self._use(
+            publisher(
+                description,
+                channel.dongle.config_entry.options.get(
+                    CONF_POWER_INTERVAL, DEFAULT_POWER_INTERVAL
+                ),
+            )
         )
         if channel.state.last_reading is not None:
             self._attr_native_value = self._publish()
