@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 import json
 import logging
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_mqtt_message
@@ -213,12 +214,26 @@ async def test_fourteen_channels(
     assert hass.states.get("sensor.channel_14_power").state == "14.0"  # type: ignore[union-attr]
 
 
+@pytest.mark.parametrize("topic", [f"{IDENT}/PUB/CH15", f"{IDENT}/PUB/CH01", f"{IDENT}/PUB/status"])
+async def test_topics_outside_the_channels_are_not_followed(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    dongle: Dongle,
+    device_registry: dr.DeviceRegistry,
+    topic: str,
+) -> None:
+    """Only CH1..CH14 are subscribed: another topic of the dongle never reaches the channels."""
+    with patch("custom_components.lowi_ores.channels.parse_payload") as parse:
+        await dongle.send(channel_payload(device_CH="1"), topic=topic)
+    parse.assert_not_called()
+    devices = dr.async_entries_for_config_entry(device_registry, init_integration.entry_id)
+    assert len(devices) == 1
+    assert init_integration.runtime_data.coordinator.rejections.total == 0
+
+
 @pytest.mark.parametrize(
     ("topic", "payload"),
     [
-        (f"{IDENT}/PUB/CH15", channel_payload(device_CH="15")),
-        (f"{IDENT}/PUB/CH01", channel_payload(device_CH="1")),
-        (f"{IDENT}/PUB/status", channel_payload()),
         (channel_topic(1), channel_payload(device_CH="2")),
         (channel_topic(1), "Connected with MQTT."),
         (channel_topic(1), json.dumps({"device_CH": "1", "PI": "12"})),

@@ -25,14 +25,35 @@ POWER = "sensor.lowi3_3494546c709b_power_imported"
 INDEX = "sensor.lowi3_3494546c709b_import_index_day"
 
 
+def _matches(topic_filter: str, topic: str) -> bool:
+    """Return True when an MQTT topic filter (with + and #) matches a topic."""
+    levels = topic.split("/")
+    for index, level in enumerate(topic_filter.split("/")):
+        if level == "#":
+            return True
+        if index >= len(levels) or level not in ("+", levels[index]):
+            return False
+    return len(topic_filter.split("/")) == len(levels)
+
+
 async def test_setup_subscribes_and_unload_unsubscribes(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient, init_integration: MockConfigEntry
 ) -> None:
-    """The entry subscribes to all its channels' topics at once and lets go on unload."""
+    """No two of the integration's subscriptions match one topic of the dongle.
+
+    CH0 comes through the one discovery subscription, each channel through its exact topic. A
+    wildcard over the dongle's topics would match CH0's too: a broker that sends a copy per
+    matching subscription (MQTT 5 without subscription identifiers) would double every message.
+    """
     assert init_integration.state is ConfigEntryState.LOADED
-    topics = [call.args[0] for call in mqtt_mock.async_subscribe.call_args_list]
-    assert f"{IDENT}/PUB/+" in topics
-    assert TOPIC not in topics
+    # (The other topics are MQTT discovery's, for every integration.)
+    filters = {
+        call.args[0] for call in mqtt_mock.async_subscribe.call_args_list if "/PUB/" in call.args[0]
+    }
+    assert filters == {"+/PUB/CH0", *(f"{IDENT}/PUB/CH{number}" for number in range(1, 15))}
+    for number in range(15):
+        topic = f"{IDENT}/PUB/CH{number}"
+        assert sum(_matches(topic_filter, topic) for topic_filter in filters) == 1, topic
     assert hass.states.get(POWER).state == STATE_UNKNOWN
 
     assert await hass.config_entries.async_unload(init_integration.entry_id)

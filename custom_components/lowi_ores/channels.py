@@ -1,7 +1,8 @@
 """The LoWi3's extra channels CH1..CH14: each one a device under the dongle, found as it sends.
 
-The coordinator hands every message that is not CH0's to :class:`ChannelManager`, which checks
-it, keeps one :class:`LowiChannel` per channel seen, creates the channel's device the first time
+The coordinator subscribes to each channel's own topic (``<ident>/PUB/CH<n>``, never a wildcard
+that would also match CH0's) and hands its messages to :class:`ChannelManager`, which checks
+them, keeps one :class:`LowiChannel` per channel seen, creates the channel's device the first time
 and tells the entity platforms which entities a channel needs. A channel's entities listen to
 that channel only, never to CH0's messages.
 """
@@ -29,7 +30,14 @@ from .channel_state import (
     problem as channel_problem,
     stored_channels,
 )
-from .const import CHANNEL_CHECK_INTERVAL, CHANNEL_STALE_AFTER, DOMAIN, MANUFACTURER
+from .const import (
+    CHANNEL_CHECK_INTERVAL,
+    CHANNEL_STALE_AFTER,
+    DOMAIN,
+    FIRST_CHANNEL,
+    LAST_CHANNEL,
+    MANUFACTURER,
+)
 from .parser import Rejected, parse_payload
 
 if TYPE_CHECKING:
@@ -93,7 +101,6 @@ class ChannelManager:
         self.hass: HomeAssistant = dongle.hass
         self.ignored = frozenset(ignored)
         self.channels: dict[int, LowiChannel] = {}
-        self._prefix_length = len(dongle.ident) + len("/PUB/")
         self._listeners: list[NewKeysCallback] = []
 
     def restore(self, data: Any) -> None:
@@ -135,15 +142,23 @@ class ChannelManager:
             new_keys(channel, set(channel.state.keys))
         return lambda: self._listeners.remove(new_keys)
 
+    def followed(self) -> list[int]:
+        """Return the channel numbers to subscribe to: all of CH1..CH14 but the ignored ones."""
+        return [n for n in range(FIRST_CHANNEL, LAST_CHANNEL + 1) if n not in self.ignored]
+
+    def message_handler(self, number: int) -> Callable[[mqtt.ReceiveMessage], None]:
+        """Return the handler of the messages on channel `number`'s own topic."""
+
+        @callback
+        def message_received(msg: mqtt.ReceiveMessage) -> None:
+            self.async_message_received(number, msg)
+
+        return message_received
+
     @callback
-    def async_message_received(self, msg: mqtt.ReceiveMessage) -> None:
-        """Handle a message on any of the dongle's topics but CH0's."""
-        number = channel_number(msg.topic[self._prefix_length :])
-        if number is None:
-            self.dongle.rejections.record(msg.topic, "not a channel topic (CH1 to CH14)")
-            return
-        if number in self.ignored:
-            return
+    def async_message_received(self, number: int, msg: mqtt.ReceiveMessage) -> None:
+        """Handle a message on channel `number`'s topic."""
+        self.dongle.messages_received[number] += 1
         result = parse_payload(msg.payload)
         if isinstance(result, Rejected):
             self.dongle.rejections.record(msg.topic, result.reason)

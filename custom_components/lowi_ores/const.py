@@ -21,8 +21,10 @@ CONF_POWER_INTERVAL: Final = "power_interval"
 # The P1 meter's channel. "PUB/CH" is upper case in every known firmware.
 METER_TOPIC_FORMAT: Final = "{ident}/PUB/CH0"
 DISCOVERY_TOPIC: Final = "+/PUB/CH0"
-# Every channel of one dongle, CH0 included: one subscription per dongle.
-CHANNELS_TOPIC_FORMAT: Final = "{ident}/PUB/+"
+# One channel of a dongle. Each followed channel has its own subscription: a wildcard such as
+# "{ident}/PUB/+" would also match CH0's topic, already carried by DISCOVERY_TOPIC, and the
+# broker would then send every CH0 message twice.
+CHANNEL_TOPIC_FORMAT: Final = "{ident}/PUB/CH{number}"
 # The relay of a 2-Wire smart plug on a channel; plain text payload ON or OFF.
 RELAY_TOPIC_FORMAT: Final = "{ident}/SET/REL/CH{channel}"
 RELAY_ON: Final = "ON"

@@ -17,7 +17,7 @@ from homeassistant.util import dt as dt_util
 
 from .channels import ChannelManager
 from .const import (
-    CHANNELS_TOPIC_FORMAT,
+    CHANNEL_TOPIC_FORMAT,
     CONF_CURRENT_SCALE,
     CONF_GAS_UNIT,
     CONF_IDENT,
@@ -33,6 +33,7 @@ from .const import (
     DEFAULT_TIMEOUT,
     DEFAULT_WATER_UNIT,
     DOMAIN,
+    LAST_CHANNEL,
     METER_TOPIC_FORMAT,
     STORAGE_SAVE_DELAY,
     STORAGE_VERSION,
@@ -42,6 +43,7 @@ from .const import (
 from .counter_guard import CounterGuard, CounterLimits
 from .counters import GuardedCounters
 from .current_scale import CurrentScaleEstimator
+from .discovery import async_subscribe_meter
 from .parser import Reading, Rejected, parse_payload
 from .problem_log import ProblemLog, RejectionLog
 from .repairs import (
@@ -196,7 +198,9 @@ class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
             self, (int(number) for number in options.get(CONF_IGNORED_CHANNELS, []))
         )
         self._store = guard_store(hass, entry)
-        self._unsubscribe: CALLBACK_TYPE | None = None
+        self._unsubscribes: list[CALLBACK_TYPE] = []
+        # Messages received since the start, valid or not, by channel (0 = CH0): diagnostics.
+        self.messages_received = [0] * (LAST_CHANNEL + 1)
         self._cancel_timeout: CALLBACK_TYPE | None = None
         # When the last valid message came (or watching started), for the availability timer.
         self._last_valid = dt_util.utcnow()
@@ -211,14 +215,21 @@ class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
         self.channels.restore((stored or {}).get("channels"))
         # A stored issue about invalid messages comes back after an hour if still true.
         async_report_rejections(self.hass, self.config_entry.entry_id, "", None)
-        # One subscription for all the dongle's channels; CH0 is told apart by its topic.
-        self._unsubscribe = await mqtt.async_subscribe(
-            self.hass,
-            CHANNELS_TOPIC_FORMAT.format(ident=self.ident),
-            self._async_message_received,
-            qos=0,
-            encoding=None,
+        # CH0 comes through the discovery subscription (one broker subscription for all dongles'
+        # CH0); each channel through its own exact topic, which no other subscription matches.
+        self._unsubscribes.append(
+            await async_subscribe_meter(self.hass, self.topic, self._async_message_received)
         )
+        for number in self.channels.followed():
+            self._unsubscribes.append(
+                await mqtt.async_subscribe(
+                    self.hass,
+                    CHANNEL_TOPIC_FORMAT.format(ident=self.ident, number=number),
+                    self.channels.message_handler(number),
+                    qos=0,
+                    encoding=None,
+                )
+            )
         await self.channels.async_start()
         self.config_entry.async_on_unload(
             mqtt.async_subscribe_connection_status(self.hass, self._async_connection_changed)
@@ -231,9 +242,8 @@ class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
 
     async def async_stop(self) -> None:
         """Unsubscribe and save the guards."""
-        if self._unsubscribe:
-            self._unsubscribe()
-            self._unsubscribe = None
+        while self._unsubscribes:
+            self._unsubscribes.pop()()
         if self._cancel_timeout:
             self._cancel_timeout()
             self._cancel_timeout = None
@@ -268,9 +278,7 @@ class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
 
     @callback
     def _async_message_received(self, msg: mqtt.ReceiveMessage) -> None:
-        if msg.topic != self.topic:
-            self.channels.async_message_received(msg)
-            return
+        self.messages_received[0] += 1
         result = parse_payload(msg.payload)
         if isinstance(result, Rejected):
             self.rejections.record(msg.topic, result.reason)

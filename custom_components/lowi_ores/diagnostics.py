@@ -44,6 +44,12 @@ async def async_get_config_entry_diagnostics(
         "available": coordinator.last_update_success,
         "broker_connected": coordinator.connected,
         "timeout_seconds": coordinator.timeout.total_seconds(),
+        # Since the start, valid or not: one per message the dongle sent, on each channel.
+        "messages_received": {
+            f"CH{number}": count
+            for number, count in enumerate(coordinator.messages_received)
+            if count or not number
+        },
         "last_message": None
         if data is None
         else {

@@ -11,10 +11,17 @@ through the public MQTT API, starts one flow per new ident (none for a configure
 none while one is in progress), and stops the MQTT integration's own subscription for our
 domain. That last step reaches into the MQTT integration's runtime data, for which there is no
 public API; it is guarded, and when it cannot be done the only cost is the old behaviour.
+
+The same subscription also carries the CH0 messages of the configured dongles: each coordinator
+registers its CH0 topic here instead of subscribing to it. Two subscriptions whose filters both
+match a topic (``+/PUB/CH0`` and ``<ident>/PUB/CH0``, or ``<ident>/PUB/+``) make the broker send
+every message once per subscription, and Home Assistant's MQTT client hands each copy to every
+matching callback: every meter message would be processed twice.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 import logging
 
@@ -35,15 +42,20 @@ DATA_DISCOVERY: HassKey[DiscoveryListener] = HassKey(f"{DOMAIN}_discovery")
 
 @dataclass(slots=True)
 class DiscoveryListener:
-    """Our own subscription to the CH0 topics, and the idents already handled."""
+    """Our own subscription to the CH0 topics, the meters listening, and the idents handled."""
 
     hass: HomeAssistant
     handled: set[str] = field(default_factory=set)
     unsubscribe: CALLBACK_TYPE | None = None
+    # CH0 topic of a configured dongle -> its coordinator's message handler.
+    meters: dict[str, Callable[[mqtt.ReceiveMessage], None]] = field(default_factory=dict)
 
     @callback
     def message_received(self, msg: mqtt.ReceiveMessage) -> None:
-        """Start a flow for an ident seen for the first time."""
+        """Hand a configured dongle's message to it; start a flow for a new ident."""
+        if (meter := self.meters.get(msg.topic)) is not None:
+            meter(msg)
+            return
         ident = ident_from_topic(msg.topic)
         if ident is None or ident in self.handled:
             return
@@ -81,6 +93,22 @@ async def async_take_over_discovery(hass: HomeAssistant) -> None:
             hass, DISCOVERY_TOPIC, listener.message_received, qos=0, encoding=None
         )
     _stop_manifest_subscription(hass)
+
+
+async def async_subscribe_meter(
+    hass: HomeAssistant, topic: str, handler: Callable[[mqtt.ReceiveMessage], None]
+) -> CALLBACK_TYPE:
+    """Give a configured dongle's CH0 messages to `handler`, through the one CH0 subscription."""
+    await async_take_over_discovery(hass)
+    meters = hass.data[DATA_DISCOVERY].meters
+    meters[topic] = handler
+
+    @callback
+    def unsubscribe() -> None:
+        if meters.get(topic) is handler:
+            del meters[topic]
+
+    return unsubscribe
 
 
 @callback

@@ -89,6 +89,11 @@ def _reject_constant(name: str) -> float:
 
 def _number(field: str, value: Any) -> float | None:
     """Return a finite float from a JSON number or numeric text; None when absent."""
+    if type(value) is str and (text := value.strip()):
+        # The dongle's usual form, checked first: numeric text.
+        if len(text) > 40 or not _NUMBER_TEXT.fullmatch(text):
+            raise _FieldError(f"field {field}: not a number: {value[:20]!r}")
+        return float(text)  # finite: the pattern has no exponent, nan or inf
     if value is None or value == "":
         return None
     if isinstance(value, bool):
@@ -178,13 +183,16 @@ def _parse(payload: bytes | bytearray | str) -> Reading | Rejected:
     if not isinstance(data, dict):
         return Rejected(f"payload is a JSON {type(data).__name__}, not an object")
 
-    values: dict[str, Any] = {
-        attribute: _non_negative(field, data.get(field))
-        for field, attribute in _NUMERIC_FIELDS.items()
-    }
+    # Only the fields the payload has (a channel sends a few of the sixteen), in its order.
+    values: dict[str, Any] = {}
+    for field, raw in data.items():
+        if (attribute := _NUMERIC_FIELDS.get(field)) is not None and (
+            value := _non_negative(field, raw)
+        ) is not None:
+            values[attribute] = value
     tariff_code = _whole("T", data.get("T"))
     relay_on = _relay(data.get("REL"))
-    if tariff_code is None and relay_on is None and all(v is None for v in values.values()):
+    if tariff_code is None and relay_on is None and not values:
         return Rejected("no known measurement in the payload")
     return Reading(
         ident=_text(data.get("ident")),

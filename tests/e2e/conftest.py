@@ -91,7 +91,7 @@ def home_assistant(
         name="LoWi3 end-to-end test",
         # A short timeout; the broker's loss is noticed at once anyway.
         lowi_options={"availability_timeout": 60},
-        extra_yaml="\ne2e_stats:\n",
+        extra_yaml="\ne2e_stats:\ndiagnostics:\nconfig:\n",
         energy=False,
         helpers=(HELPER,),
     )

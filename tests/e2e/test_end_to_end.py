@@ -71,6 +71,8 @@ class Dongle:
         )
         self.fields: dict[str, str] = {}
         self.channels: dict[int, dict[str, str]] = {}
+        # Messages published, by topic level ("CH0", "CH1", ...), since `sent` was last cleared.
+        self.sent: dict[str, int] = {}
 
     def publish(self) -> dict[str, str]:
         """Publish the next message on CH0, then the channels'; return CH0's fields."""
@@ -84,6 +86,9 @@ class Dongle:
             port=self.port,
             keepalive=10,
         )
+        for m in (message, *channel_messages):
+            level = m.topic.rpartition("/")[2]
+            self.sent[level] = self.sent.get(level, 0) + 1
         self.fields = message.fields
         self.channels = {int(m.topic.rpartition("CH")[2]): m.fields or {} for m in channel_messages}
         return message.fields
@@ -150,6 +155,17 @@ def read_statistics(hass: HomeAssistant, start: datetime) -> dict[str, list[dict
     return {ids[statistic_id]: rows for statistic_id, rows in body["service_response"].items()}
 
 
+def messages_received(hass: HomeAssistant) -> dict[str, int]:
+    """Return the dongle's messages received per channel, from the entry's diagnostics."""
+    status, entries = hass.call("GET", "/api/config/config_entries/entry?domain=lowi_ores")
+    assert status == 200, entries
+    (entry,) = entries
+    status, body = hass.call("GET", f"/api/diagnostics/config_entry/{entry['entry_id']}")
+    assert status == 200, body
+    received: dict[str, int] = body["data"]["messages_received"]
+    return received
+
+
 def test_simulated_dongle_through_real_broker_and_home_assistant(
     broker: Mosquitto, home_assistant: HomeAssistant
 ) -> None:
@@ -188,6 +204,18 @@ def test_simulated_dongle_through_real_broker_and_home_assistant(
     assert hass.stop(timeout=30) == 0, hass.log_tail()
     hass.start(timeout=60, entity_id=probe)
     publish_until_read_back(hass, dongle, 30, "the values after Home Assistant's restart")
+    # Each message is handled once: no two of the integration's subscriptions match one topic
+    # (the broker would send a copy per subscription, and Home Assistant hands each copy to
+    # every matching callback).
+    received_before = messages_received(hass)
+    dongle.sent.clear()
+    for _ in range(3):
+        dongle.publish()
+    publish_until_read_back(hass, dongle, 30, "the last messages")
+    received = messages_received(hass)
+    assert {
+        level: count - received_before.get(level, 0) for level, count in received.items()
+    } == dongle.sent
     after_restart = dict(dongle.fields)
     second_period = first_period + timedelta(minutes=5)
     compile_statistics(hass, second_period)
