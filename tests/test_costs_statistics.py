@@ -257,3 +257,16 @@ async def test_clock_change_day(
     [row] = _csv(response["path"])
     assert _number(row["import_cost_eur"]) == pytest.approx(by_hand, abs=1e-5)
     assert _number(row["export_revenue_eur"]) == 0
+
+
+async def test_without_the_recorder_nothing_is_kept_for_it(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """No recorder loaded: the costs are counted, no hour waits to be written."""
+    house = House(hass, freezer, NOON - timedelta(minutes=10))
+    hass.states.async_set(SPOT, "80", {"unit_of_measurement": "EUR/MWh"})
+    entry = await setup(hass, DYNAMIC)
+    await house.run(NOON + timedelta(minutes=75))
+    costs = part(entry)
+    assert costs.book.import_cost > 0
+    assert (costs.hourly.open, costs.hourly.written_until) == ({}, None)
