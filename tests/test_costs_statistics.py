@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 import math
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from custom_components.lowi_ores.billing.prices import CostBook, PricedSlot
 from custom_components.lowi_ores.billing.quarters import BRUSSELS, quarters_of_day
 from custom_components.lowi_ores.ledger.costs import money_statistic_ids
 from homeassistant.components.recorder import Recorder, get_instance
-from homeassistant.components.recorder.statistics import statistics_during_period
+from homeassistant.components.recorder.statistics import get_metadata, statistics_during_period
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 
@@ -148,6 +149,12 @@ async def test_old_rows_keep_the_ledgers_money(
     assert hours == [(NOON + timedelta(hours=n)).timestamp() for n in range(-1, 3)]
     assert statistics[IMPORT_ID][-1]["sum"] == pytest.approx(part(entry).book.import_cost)
     assert statistics[EXPORT_ID][-1]["sum"] == pytest.approx(part(entry).book.export_revenue)
+    metadata = await get_instance(hass).async_add_executor_job(
+        partial(get_metadata, hass, statistic_ids={IMPORT_ID, EXPORT_ID})
+    )
+    assert metadata[IMPORT_ID][1]["name"] == f"LoWi3 {IDENT} Import cost per hour"
+    assert metadata[EXPORT_ID][1]["name"] == f"LoWi3 {IDENT} Export revenue per hour"
+    assert metadata[IMPORT_ID][1]["unit_of_measurement"] == "EUR"
 
     period = {"start": "2026-06-20 12:00", "end": "2026-06-20 15:00", "resolution": "hour"}
     from_states = _csv((await _export(hass, **period))["path"])

@@ -42,6 +42,7 @@ from homeassistant.core import CALLBACK_TYPE, Event, EventStateChangedData, Stat
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_track_state_change_event, async_track_time_change
 from homeassistant.helpers.recorder import get_instance
+from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util, slugify
 
 from ..billing.hourly import HourlyMoney, HourMoney, Recorded
@@ -136,6 +137,7 @@ class CostsPart(LedgerPart):
         # Hours are written once the recorder's last ones are read (None: no recorder).
         self._statistics_ready: bool | None = None
         self.statistic_ids = money_statistic_ids(str(ledger.entry.data[CONF_IDENT]))
+        self._statistic_names: tuple[str, ...] = ("", "")  # set before the first write
 
     # --- state -----------------------------------------------------------------------------
 
@@ -200,9 +202,17 @@ class CostsPart(LedgerPart):
 
     async def _async_resume_statistics(self) -> None:
         """Read the last hour of each statistic, then write the finished hours from there."""
-        instance = get_instance(self.ledger.hass)
+        hass, title = self.ledger.hass, self.ledger.entry.title
+        instance = get_instance(hass)
         if not await instance.async_db_ready:
             return
+        # Named in Home Assistant's language (the statistics list shows the names).
+        names = await async_get_translations(hass, hass.config.language, "entity", {DOMAIN})
+        prefix = f"component.{DOMAIN}.entity.sensor."
+        self._statistic_names = tuple(
+            f"{title} {names.get(f'{prefix}{key}_hourly.name', key)}"
+            for key in ("import_cost", "export_revenue")
+        )
         recorded = [
             await instance.async_add_executor_job(self._last_recorded, statistic_id)
             for statistic_id in self.statistic_ids
@@ -233,16 +243,17 @@ class CostsPart(LedgerPart):
         )
         if not hours:
             return
-        hass, title = self.ledger.hass, self.ledger.entry.title
+        hass = self.ledger.hass
         import_id, export_id = self.statistic_ids
+        import_name, export_name = self._statistic_names
         async_add_external_statistics(
             hass,
-            _money_metadata(import_id, f"{title} import cost"),
+            _money_metadata(import_id, import_name),
             [_statistic(hour, hour.import_cost, hour.import_sum) for hour in hours],
         )
         async_add_external_statistics(
             hass,
-            _money_metadata(export_id, f"{title} export revenue"),
+            _money_metadata(export_id, export_name),
             [_statistic(hour, hour.export_revenue, hour.export_sum) for hour in hours],
         )
 
