@@ -24,7 +24,7 @@ is asserted.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -605,6 +605,13 @@ def main() -> None:
     parser.add_argument(
         "--profile", action="store_true", help="also cProfile a separate lowi_ores pass"
     )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="rounds of the CPU setups, run in turn (floor, yaml, lowi_ores, floor, ...); "
+        "the medians are printed, and each round's ratios",
+    )
     parser.add_argument("--memory", type=int, default=0, help="only a memory run of N messages")
     parser.add_argument("--memory-rate", type=float, default=10.0)
     args = parser.parse_args()
@@ -638,26 +645,37 @@ def run(workdir: Path, broker: Mosquitto, args: argparse.Namespace) -> None:
         )
     )
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, load {load_average()}")
-    results: list[Result] = []
-    runs: list[tuple[str, Callable[[], Result]]] = [
-        ("floor", lambda: measure("floor", workdir, broker, payloads, args.rate, floor=True)),
-        (
-            "yaml",
-            lambda: measure("yaml", workdir, broker, payloads, args.rate, yaml=yaml_sensors()),
-        ),
-        (
-            "lowi_ores",
-            lambda: measure("lowi_ores", workdir, broker, payloads, args.rate, lowi=[(IDENT, {})]),
-        ),
+    rounds: dict[str, list[Result]] = {}
+    for number in range(1, args.repeat + 1):
+        folder = workdir / f"round-{number}"
+        setups: dict[str, dict[str, Any]] = {
+            "floor": {"floor": True},
+            "yaml": {"yaml": yaml_sensors()},
+            "lowi_ores": {"lowi": [(IDENT, {})]},
+        }
+        for name, setup in setups.items():
+            if name in wanted:
+                result = measure(name, folder, broker, payloads, args.rate, **setup)
+                rounds.setdefault(name, []).append(result)
+                print(
+                    f"  round {number}, {name}: {result.cpu_ms:.3f} ms/msg, load {result.load}",
+                    flush=True,
+                )
+        run_channels(folder, broker, args, wanted, rounds=rounds, number=number)
+    results = [
+        median_result(rounds[name]) for name in ("floor", "yaml", "lowi_ores") if name in rounds
     ]
-    for name, function in runs:
-        if name in wanted:
-            results.append(function())
-            print(f"  {name}: done", flush=True)
-    channel_results = run_channels(workdir, broker, args, wanted)
+    channel_results = [
+        median_result(rounds[name])
+        for name in ("channels", "channels_yaml", "channels_yaml_power")
+        if name in rounds
+    ]
     floor = next((r.cpu_ms for r in results if r.name == "floor"), None)
     yaml = next((r.cpu_ms for r in results if r.name == "yaml"), None)
-    print(f"\n{args.messages} messages at {args.rate:g}/s; HA CPU per message above idle")
+    print(
+        f"\n{args.messages} messages at {args.rate:g}/s; HA CPU per message above idle"
+        + (f", median of {args.repeat} rounds" if args.repeat > 1 else "")
+    )
     print("setup        ms/msg  x floor  x yaml  rows/msg  load")
     for result in results:
         ratio_floor = f"{result.cpu_ms / floor:7.2f}" if floor else "      -"
@@ -667,6 +685,7 @@ def run(workdir: Path, broker: Mosquitto, args: argparse.Namespace) -> None:
             f"{result.name:<11} {result.cpu_ms:7.3f}  {ratio_floor}  {ratio_yaml}  {rows:8.2f}  "
             f"{result.load}"
         )
+    print_round_ratios(rounds, "lowi_ores", ("floor", "yaml"))
     for result in results:
         written = result.entities[result.name]
         print(f"  {result.name}: {len(written)} sensors written, rows: {written}")
@@ -681,6 +700,7 @@ def run(workdir: Path, broker: Mosquitto, args: argparse.Namespace) -> None:
             ratio = f"{result.cpu_ms / yaml56:10.2f}" if yaml56 else "         -"
             rows = sum(result.rows.values()) / len(CHANNEL_TOPICS)
             print(f"{result.name:<20} {result.cpu_ms:7.3f}  {ratio}  {rows:8.2f}  {result.load}")
+        print_round_ratios(rounds, "channels", ("channels_yaml", "channels_yaml_power"))
     if args.profile:
         # A pass of its own: the profiler's overhead must not count in the figures above.
         measure(
@@ -712,10 +732,35 @@ def run(workdir: Path, broker: Mosquitto, args: argparse.Namespace) -> None:
         print(f"  rows of interval_10: {result.entities['interval_10']}")
 
 
+def median_result(results: list[Result]) -> Result:
+    """Return the round with the median CPU per message (the lower one of an even count)."""
+    ordered = sorted(results, key=lambda result: result.cpu_ms)
+    return ordered[(len(ordered) - 1) // 2]
+
+
+def print_round_ratios(rounds: dict[str, list[Result]], name: str, others: tuple[str, ...]) -> None:
+    """Print `name`'s CPU ratio to each of `others`, round by round (same round, same load)."""
+    if name not in rounds or len(rounds[name]) < 2:
+        return
+    for other in others:
+        if other in rounds:
+            ratios = [
+                f"{mine.cpu_ms / theirs.cpu_ms:.2f}"
+                for mine, theirs in zip(rounds[name], rounds[other], strict=True)
+            ]
+            print(f"  {name} x {other}, round by round: {' '.join(ratios)}")
+
+
 def run_channels(
-    workdir: Path, broker: Mosquitto, args: argparse.Namespace, wanted: set[str]
-) -> list[Result]:
-    """Measure the 14 busy channels through lowi_ores and as YAML MQTT sensors."""
+    workdir: Path,
+    broker: Mosquitto,
+    args: argparse.Namespace,
+    wanted: set[str],
+    *,
+    rounds: dict[str, list[Result]],
+    number: int,
+) -> None:
+    """Measure the 14 busy channels through lowi_ores and as YAML MQTT sensors (one round)."""
     payloads = channel_stream(args.channel_messages + 5)
     setups: dict[str, dict[str, Any]] = {
         "channels": {"lowi": [(IDENT, {})], "prefixes": {"channels": "sensor.channel_"}},
@@ -728,22 +773,16 @@ def run_channels(
             "prefixes": {"channels_yaml_power": "sensor.lowi3_ch"},
         },
     }
-    results = []
     for name, setup in setups.items():
         if name in wanted:
-            results.append(
-                measure(
-                    name,
-                    workdir,
-                    broker,
-                    payloads,
-                    args.channel_rate,
-                    topics=CHANNEL_TOPICS,
-                    **setup,
-                )
+            result = measure(
+                name, workdir, broker, payloads, args.channel_rate, topics=CHANNEL_TOPICS, **setup
             )
-            print(f"  {name}: done", flush=True)
-    return results
+            rounds.setdefault(name, []).append(result)
+            print(
+                f"  round {number}, {name}: {result.cpu_ms:.3f} ms/msg, load {result.load}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

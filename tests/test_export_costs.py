@@ -339,7 +339,7 @@ def test_register_row_with_an_unknown_counter() -> None:
 
 
 def test_about_sheet_names_where_the_money_comes_from() -> None:
-    """Band and dynamic money of hour, day and month rows comes from states: the file says so."""
+    """Band and dynamic money of longer rows has its own source (hourly money statistics)."""
 
     def contract(model: PriceModel) -> Contract:
         return cast(Contract, SimpleNamespace(model=model))

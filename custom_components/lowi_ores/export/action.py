@@ -60,6 +60,7 @@ from ..const import (
     SERVICE_EXPORT,
 )
 from ..ledger.capacity import capacity_month_peaks
+from ..ledger.costs import money_statistic_ids
 from ..ledger.net_metering import export_balance_periods
 from .intervals import (
     Resolution,
@@ -332,6 +333,7 @@ async def _async_export(call: ServiceCall) -> ServiceResponse:
         else None,
         contract,
         entry.options.get(CONF_SPOT_ENTITY) if contract is not None else None,
+        money_statistic_ids(ident) if contract is not None and contract.by_slot else None,
     )
     try:
         result = await get_instance(hass).async_add_executor_job(run_export, hass, request)
@@ -383,7 +385,8 @@ def _source(resolution: Resolution, contract: Contract | None) -> str:
     if resolution is Resolution.QUARTER_HOUR:
         return "source_states"
     if contract is not None and contract.model in (PriceModel.BANDS, PriceModel.DYNAMIC):
-        # Their money is priced per quarter-hour, which only the recorded states hold.
+        # Their money is priced per quarter-hour: the ledger's hourly money statistics hold it,
+        # the recorded states for hours before them.
         return "source_statistics_money_states"
     return "source_statistics"
 

@@ -59,8 +59,9 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "source_states": "Recorded states of the meter's sensors",
         "source_statistics": "Long-term statistics of the meter's sensors",
         "source_statistics_money_states": (
-            "Long-term statistics of the meter's sensors; prices and money per quarter-hour "
-            "from their recorded states"
+            "Long-term statistics of the meter's sensors; money per hour from the "
+            "integration's own hourly money statistics, or, for hours without them, per "
+            "quarter-hour from the recorded states; prices from the recorded states"
         ),
         "about_note": "Note",
         "note": "Indexes are the meter's readings at the start of each interval; the net-metering balance, if present, is the one at its end. Empty cells are not known. The quarter-hour average import power is the quarter's imported energy x 4, as the capacity tariff counts it, from the import indexes interpolated at each boundary; a quarter-hour the data has a gap in is estimated (1).",
@@ -117,8 +118,9 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "source_states": "États enregistrés des capteurs du compteur",
         "source_statistics": "Statistiques à long terme des capteurs du compteur",
         "source_statistics_money_states": (
-            "Statistiques à long terme des capteurs du compteur ; prix et montants par "
-            "quart d'heure à partir de leurs états enregistrés"
+            "Statistiques à long terme des capteurs du compteur ; montants par heure tirés "
+            "des statistiques horaires de l'intégration, ou, pour les heures sans elles, par "
+            "quart d'heure à partir des états enregistrés ; prix à partir des états enregistrés"
         ),
         "about_note": "Remarque",
         "note": "Les index sont les relevés du compteur au début de chaque intervalle ; le solde de compensation, s'il est présent, est celui à la fin de l'intervalle. Une cellule vide n'est pas connue. La puissance moyenne de prélèvement du quart d'heure est l'énergie prélevée pendant ce quart d'heure x 4, comme la compte le tarif capacitaire, d'après les index de prélèvement interpolés à chaque limite ; un quart d'heure touché par une interruption des données est estimé (1).",
@@ -175,8 +177,9 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "source_states": "Opgeslagen toestanden van de sensoren van de meter",
         "source_statistics": "Langetermijnstatistieken van de sensoren van de meter",
         "source_statistics_money_states": (
-            "Langetermijnstatistieken van de sensoren van de meter; prijzen en bedragen per "
-            "kwartier uit hun opgeslagen toestanden"
+            "Langetermijnstatistieken van de sensoren van de meter; bedragen per uur uit de "
+            "eigen uurstatistieken van de integratie, of, voor uren zonder, per kwartier uit "
+            "de opgeslagen toestanden; prijzen uit de opgeslagen toestanden"
         ),
         "about_note": "Opmerking",
         "note": "De indexen zijn de meterstanden aan het begin van elk interval; het compensatiesaldo, indien aanwezig, is dat aan het einde van het interval. Een lege cel is niet gekend. Het kwartiervermogen is de in het kwartier afgenomen energie x 4, zoals het capaciteitstarief het telt, uit de afnamemeterstanden geïnterpoleerd op elke kwartiergrens; een kwartier met een onderbreking in de gegevens is geschat (1).",
@@ -233,8 +236,9 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "source_states": "Aufgezeichnete Zustände der Sensoren des Zählers",
         "source_statistics": "Langzeitstatistiken der Sensoren des Zählers",
         "source_statistics_money_states": (
-            "Langzeitstatistiken der Sensoren des Zählers; Preise und Beträge je Viertelstunde "
-            "aus ihren aufgezeichneten Zuständen"
+            "Langzeitstatistiken der Sensoren des Zählers; Beträge je Stunde aus den eigenen "
+            "Stundenstatistiken der Integration, oder, für Stunden ohne sie, je Viertelstunde "
+            "aus den aufgezeichneten Zuständen; Preise aus den aufgezeichneten Zuständen"
         ),
         "about_note": "Hinweis",
         "note": "Die Zählerstände gelten am Beginn jedes Intervalls, der Kompensationssaldo, falls vorhanden, an seinem Ende. Leere Zellen sind nicht bekannt. Der Viertelstunden-Mittelwert der Bezugsleistung ist die in der Viertelstunde bezogene Energie x 4, wie sie der Kapazitätstarif zählt, aus den an jeder Grenze interpolierten Bezugszählerständen; eine Viertelstunde mit einer Datenlücke ist geschätzt (1).",

@@ -8,9 +8,11 @@ the same energy, so the rows of a period add up to what the ledger's totals rose
 * band and dynamic contracts: the quarter-hour's imported and exported energy, from the totals
   interpolated at its boundaries (``billing/quarters.py``), times the slot's prices; a dynamic
   slot's spot price is the spot sensor's recorded value at its midpoint (the mean of the hour's
-  four for an hourly contract). An hour, day or month row adds up its quarter-hours' money,
-  given by the caller from the recorded states (the long-term statistics keep no
-  quarter-hours); an hour row shows the slot's prices only when they are the same all hour.
+  four for an hourly contract). An hour, day or month row adds up the money of its hours as
+  the costs ledger wrote them to its own long-term statistics (``ledger/costs.py``), kept for
+  good; an hour missing there (before the ledger wrote any, or one of no priced slot) adds up its
+  quarter-hours' money, priced from the recorded states (kept for a few days only). An hour
+  row shows the slot's prices only when they are the same all hour.
 
 Nothing is invented: a row whose energy or price is not known keeps its cells empty.
 """
@@ -29,6 +31,9 @@ from .rows import Counter, Row
 _QUARTER = timedelta(seconds=QUARTER_SECONDS)
 # A quarter-hour's import cost and export revenue (EUR), None where not known, by its start.
 type QuarterMoney = Mapping[float, tuple[float | None, float | None]]
+# A clock hour's import cost and export revenue (EUR) as the ledger wrote them, by its start.
+type HourMoney = Mapping[float, tuple[float | None, float | None]]
+_HOUR = 3600.0
 _REGISTERS = (
     (Counter.IMPORT_DAY, Counter.EXPORT_DAY, "day"),
     (Counter.IMPORT_NIGHT, Counter.EXPORT_NIGHT, "night"),
@@ -45,12 +50,15 @@ def price_rows(
     contract: Contract,
     resolution: Resolution,
     spot: SpotTimeline | None = None,
+    *,
     quarters: QuarterMoney | None = None,
+    hours: HourMoney | None = None,
 ) -> Iterator[Row]:
     """Yield the rows with their prices, import cost and export revenue where known.
 
     spot: the spot sensor's recorded values (EUR/MWh) over the period, for a dynamic contract.
-    quarters: the quarter-hours' money, for the longer rows of a band or dynamic contract.
+    quarters: the quarter-hours' money, for the longer rows of a band or dynamic contract;
+    hours: the hours' money the ledger wrote, for the same rows (first choice).
     """
     for row in rows:
         if contract.by_register:
@@ -65,8 +73,8 @@ def price_rows(
                 }
                 if len(prices) == 1:
                     _show(row, prices.pop())
-            if quarters is not None:
-                row.import_cost, row.export_revenue = add_up(quarters, row)
+            if quarters is not None or hours is not None:
+                row.import_cost, row.export_revenue = add_up(quarters or {}, row, hours)
         yield row
 
 
@@ -75,24 +83,36 @@ def quarter_money(row: Row) -> tuple[float | None, float | None]:
     return row.import_cost, row.export_revenue
 
 
-def add_up(quarters: QuarterMoney, row: Row) -> tuple[float | None, float | None]:
-    """Return the sum of the money of a row's quarter-hours; None unless all of them are known."""
-    costs: list[float] = []
-    revenues: list[float] = []
-    count = 0
+def add_up(
+    quarters: QuarterMoney, row: Row, hours: HourMoney | None = None
+) -> tuple[float | None, float | None]:
+    """Return the money of a row; None unless all of it is known.
+
+    Each whole clock hour of the row counts as the ledger wrote it, when it did; the rest of
+    the row (hours it did not write) counts its quarter-hours.
+    """
+    return (
+        _add_up(quarters, row, hours or {}, 0),
+        _add_up(quarters, row, hours or {}, 1),
+    )
+
+
+def _add_up(quarters: QuarterMoney, row: Row, hours: HourMoney, side: int) -> float | None:
+    parts: list[float] = []
     moment, end = row.start.timestamp(), row.end.timestamp()
     while moment < end:
-        cost, revenue = quarters.get(moment, (None, None))
-        if cost is not None:
-            costs.append(cost)
-        if revenue is not None:
-            revenues.append(revenue)
-        count += 1
+        if moment % _HOUR == 0 and moment + _HOUR <= end:
+            hour = hours.get(moment, (None, None))[side]
+            if hour is not None:
+                parts.append(hour)
+                moment += _HOUR
+                continue
+        quarter = quarters.get(moment, (None, None))[side]
+        if quarter is None:
+            return None
+        parts.append(quarter)
         moment += QUARTER_SECONDS
-    return (
-        math.fsum(costs) if len(costs) == count else None,
-        math.fsum(revenues) if len(revenues) == count else None,
-    )
+    return math.fsum(parts)
 
 
 def _slot_price(contract: Contract, spot: SpotTimeline | None, start: float) -> SlotPrice | None:

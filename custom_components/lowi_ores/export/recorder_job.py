@@ -132,6 +132,9 @@ class ExportRequest:
     # contract's spot prices are the recorded states of its spot sensor.
     contract: Contract | None = None
     spot_entity: str | None = None
+    # A band or dynamic contract's hourly import cost and export revenue statistics, as the
+    # costs ledger writes them: the money of hour, day and month rows, where they hold it.
+    money_statistics: tuple[str, str] | None = None
 
     @property
     def reads_spot(self) -> bool:
@@ -169,14 +172,18 @@ def run_export(hass: HomeAssistant, request: ExportRequest) -> ExportResult:
         else None
     )
     with session_scope(hass=hass, read_only=True) as session:
-        # Longer rows of band and dynamic contracts add up quarter-hours priced from the states.
-        quarters = (
-            _quarter_money(hass, session, request, contract, spot)
-            if contract is not None
+        # Longer rows of band and dynamic contracts add up the hours the ledger wrote to its
+        # statistics, and quarter-hours priced from the states where it wrote none.
+        hours: dict[float, tuple[float | None, float | None]] | None = None
+        quarters: dict[float, tuple[float | None, float | None]] | None = None
+        if (
+            contract is not None
             and contract.by_slot
             and request.resolution is not Resolution.QUARTER_HOUR
-            else None
-        )
+        ):
+            hours = _hour_money(hass, session, request)
+            if not _covers(hours, request):
+                quarters = _quarter_money(hass, session, request, contract, spot)
         # Both run their checks (states at the start, units) here, before any file exists;
         # the rows themselves are read as the file is written.
         rows = (
@@ -187,8 +194,49 @@ def run_export(hass: HomeAssistant, request: ExportRequest) -> ExportResult:
         if request.resolution is Resolution.MONTH and request.month_peaks is not None:
             rows = _with_month_peaks(rows, request.month_peaks, request.zone)
         if request.contract is not None:
-            rows = price_rows(rows, request.contract, request.resolution, spot, quarters)
+            rows = price_rows(
+                rows, request.contract, request.resolution, spot, quarters=quarters, hours=hours
+            )
         return _write(request, rows)
+
+
+def _hour_money(
+    hass: HomeAssistant, session: Session, request: ExportRequest
+) -> dict[float, tuple[float | None, float | None]]:
+    """Return the period's hourly import cost and export revenue, as the ledger wrote them."""
+    if request.money_statistics is None:
+        return {}
+    import_id, export_id = request.money_statistics
+    metadata = get_metadata_with_session(
+        get_instance(hass), session, statistic_ids={import_id, export_id}
+    )
+    sides = {
+        metadata_id: int(statistic_id == export_id)
+        for statistic_id, (metadata_id, _) in metadata.items()
+    }
+    money: dict[float, list[float | None]] = {}
+    if sides:
+        found = session.execute(
+            select(Statistics.metadata_id, Statistics.start_ts, Statistics.state).where(
+                Statistics.metadata_id.in_(list(sides)),
+                Statistics.start_ts >= request.start.timestamp(),
+                Statistics.start_ts < request.end.timestamp(),
+            )
+        )
+        for metadata_id, hour, state in found:
+            money.setdefault(hour, [None, None])[sides[metadata_id]] = state
+    return {hour: (pair[0], pair[1]) for hour, pair in money.items()}
+
+
+def _covers(hours: dict[float, tuple[float | None, float | None]], request: ExportRequest) -> bool:
+    """Return True when the statistics hold every finished hour of the period (no states read)."""
+    moment = request.start.timestamp()
+    end = min(request.end.timestamp(), request.now.timestamp())
+    while moment + HOUR <= end:
+        if None in hours.get(moment, (None, None)):
+            return False
+        moment += HOUR
+    return True
 
 
 def _quarter_money(

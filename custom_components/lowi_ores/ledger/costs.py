@@ -9,7 +9,14 @@ The arithmetic is in ``billing/prices.py`` (contracts, spot prices, the cost boo
   hour's four for an hourly contract);
 * a slot whose spot price is missing waits; the recorder's history of the spot sensor is asked
   for it once the sensor is back; still without a price 24 hours after its end, it is left out
-  and listed in a repair issue (when, how much energy), never priced at zero without a word.
+  and listed in a repair issue (when, how much energy), never priced at zero without a word;
+* with the recorder loaded, each finished clock hour of a band or dynamic contract (its slots
+  all priced or given up on: ``billing/hourly.py``) is written to two long-term statistics of the
+  integration's own (``lowi_ores:<ident>_import_cost_hourly`` and
+  ``..._export_revenue_hourly``, EUR, the hour's money as ``state`` and the running total as
+  ``sum``). The recorder keeps them for good, unlike the states the quarter-hours were measured
+  from, so an export's older hour, day and month rows keep the money the ledger counted.
+  Register contracts need none: their rows price the rises of the registers' own statistics.
 """
 
 from __future__ import annotations
@@ -20,14 +27,25 @@ import logging
 from typing import Any, Final
 
 from homeassistant.components.recorder import history
+from homeassistant.components.recorder.models import (
+    StatisticData,
+    StatisticMeanType,
+    StatisticMetaData,
+)
+from homeassistant.components.recorder.statistics import (
+    async_add_external_statistics,
+    get_last_statistics,
+)
 from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
 from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT, STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import CALLBACK_TYPE, Event, EventStateChangedData, State, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_track_state_change_event, async_track_time_change
 from homeassistant.helpers.recorder import get_instance
-from homeassistant.util import dt as dt_util
+from homeassistant.helpers.translation import async_get_translations
+from homeassistant.util import dt as dt_util, slugify
 
+from ..billing.hourly import HourlyMoney, HourMoney, Recorded
 from ..billing.prices import (
     GIVE_UP_SECONDS,
     Contract,
@@ -44,7 +62,14 @@ from ..billing.prices import (
     spot_in_eur_per_mwh,
 )
 from ..billing.quarters import BRUSSELS, QuarterAccumulator
-from ..const import CONF_SPOT_ENTITY, CURRENCY_EUR, DOMAIN, PRICE_UNIT, TARIFF_NIGHT
+from ..const import (
+    CONF_IDENT,
+    CONF_SPOT_ENTITY,
+    CURRENCY_EUR,
+    DOMAIN,
+    PRICE_UNIT,
+    TARIFF_NIGHT,
+)
 from ..coordinator import MeterData
 from . import BillingLedger, LedgerPart, LedgerSensorEntityDescription
 
@@ -62,6 +87,15 @@ REGISTERS: Final = (("import", "day"), ("import", "night"), ("export", "day"), (
 def unpriced_issue_id(entry_id: str) -> str:
     """Return the id of an entry's "slots without a price" repair issue."""
     return f"unpriced_slots_{entry_id}"
+
+
+def money_statistic_ids(ident: str) -> tuple[str, str]:
+    """Return the ids of a dongle's hourly import cost and export revenue statistics."""
+    object_id = slugify(ident)
+    return (
+        f"{DOMAIN}:{object_id}_import_cost_hourly",
+        f"{DOMAIN}:{object_id}_export_revenue_hourly",
+    )
 
 
 def create_part(ledger: BillingLedger) -> CostsPart | None:
@@ -99,6 +133,11 @@ class CostsPart(LedgerPart):
         self._nonsense_logged = False
         self._history_asked: float | None = None
         self._tariff: str | None = None
+        self.hourly = HourlyMoney()
+        # Hours are written once the recorder's last ones are read (None: no recorder).
+        self._statistics_ready: bool | None = None
+        self.statistic_ids = money_statistic_ids(str(ledger.entry.data[CONF_IDENT]))
+        self._statistic_names: tuple[str, ...] = ("", "")  # set before the first write
 
     # --- state -----------------------------------------------------------------------------
 
@@ -114,6 +153,7 @@ class CostsPart(LedgerPart):
             "timeline": self.timeline.as_dict(),
             "imports": self.imports.as_dict(),
             "exports": self.exports.as_dict(),
+            "hourly": self.hourly.as_dict(),
         }
 
     def restore(self, data: Any) -> None:
@@ -121,6 +161,8 @@ class CostsPart(LedgerPart):
         if not isinstance(data, dict):
             return
         self.book.restore(data.get("book"))
+        # The hours' money is money counted, as the totals: it carries on too.
+        self.hourly.restore(data.get("hourly"))
         if data.get("signature") != self._signature():
             # New prices, or another kind of contract: the totals carry on (they are money
             # already counted); what waits for a price under the old terms is priced under
@@ -150,7 +192,70 @@ class CostsPart(LedgerPart):
         self._unsubs.append(
             async_track_time_change(hass, self._async_boundary, minute=(0, 15, 30, 45), second=1)
         )
+        if self.contract.by_slot and "recorder" in hass.config.components:
+            self._statistics_ready = False
+            # Canceled with the entry, should the recorder never get ready.
+            self.ledger.entry.async_create_background_task(
+                hass, self._async_resume_statistics(), "lowi_ores hourly money statistics"
+            )
         self._settle(now)
+
+    async def _async_resume_statistics(self) -> None:
+        """Read the last hour of each statistic, then write the finished hours from there."""
+        hass, title = self.ledger.hass, self.ledger.entry.title
+        instance = get_instance(hass)
+        if not await instance.async_db_ready:
+            return
+        # Named in Home Assistant's language (the statistics list shows the names).
+        names = await async_get_translations(hass, hass.config.language, "entity", {DOMAIN})
+        prefix = f"component.{DOMAIN}.entity.sensor."
+        self._statistic_names = tuple(
+            f"{title} {names.get(f'{prefix}{key}_hourly.name', key)}"
+            for key in ("import_cost", "export_revenue")
+        )
+        recorded = [
+            await instance.async_add_executor_job(self._last_recorded, statistic_id)
+            for statistic_id in self.statistic_ids
+        ]
+        self.hourly.resume(*recorded)
+        self._statistics_ready = True
+        self._write_hours()
+        self.ledger.async_changed()
+
+    def _last_recorded(self, statistic_id: str) -> Recorded | None:
+        """Return a statistic's last hour and sum (in the recorder's executor)."""
+        rows = get_last_statistics(self.ledger.hass, 1, statistic_id, False, {"sum"})
+        last = rows.get(statistic_id, [{}])[0]
+        total = last.get("sum")
+        return None if total is None else Recorded(last["start"], total)
+
+    def _write_hours(self) -> None:
+        """Write the finished hours to the statistics, oldest first."""
+        if not self._statistics_ready:
+            return
+        running = [
+            accumulator.quarter
+            for accumulator in (self.imports, self.exports)
+            if accumulator.quarter is not None
+        ]
+        hours = self.hourly.finished(
+            min(running, default=None), [slot.start for slot in self.book.pending]
+        )
+        if not hours:
+            return
+        hass = self.ledger.hass
+        import_id, export_id = self.statistic_ids
+        import_name, export_name = self._statistic_names
+        async_add_external_statistics(
+            hass,
+            _money_metadata(import_id, import_name),
+            [_statistic(hour, hour.import_cost, hour.import_sum) for hour in hours],
+        )
+        async_add_external_statistics(
+            hass,
+            _money_metadata(export_id, export_name),
+            [_statistic(hour, hour.export_revenue, hour.export_sum) for hour in hours],
+        )
 
     async def async_stop(self) -> None:
         """Stop following."""
@@ -236,7 +341,11 @@ class CostsPart(LedgerPart):
     def _settle(self, now: float) -> None:
         if not self.contract.by_slot:
             return
-        _, given_up = self.book.settle(self._slot_price, now)
+        priced, given_up = self.book.settle(self._slot_price, now)
+        if self._statistics_ready is not None:
+            for slot in priced:
+                self.hourly.add(slot.start, slot.import_cost, slot.export_revenue)
+            self._write_hours()
         if given_up:
             _LOGGER.warning(
                 "%s: %s quarter-hour(s) from %s had no spot price after 24 hours and are left "
@@ -428,6 +537,22 @@ class CostsPart(LedgerPart):
         )
 
 
+def _money_metadata(statistic_id: str, name: str) -> StatisticMetaData:
+    return {
+        "mean_type": StatisticMeanType.NONE,
+        "has_sum": True,
+        "name": name,
+        "source": DOMAIN,
+        "statistic_id": statistic_id,
+        "unit_class": None,
+        "unit_of_measurement": CURRENCY_EUR,
+    }
+
+
+def _statistic(hour: HourMoney, money: float, total: float) -> StatisticData:
+    return {"start": datetime.fromtimestamp(hour.start, UTC), "state": money, "sum": total}
+
+
 def _describe(slots: list[PendingSlot]) -> str:
     """Return the slots as local times, the last ones first when there are many."""
     shown = slots[-MAX_SLOTS_IN_ISSUE:]
@@ -439,4 +564,11 @@ def _describe(slots: list[PendingSlot]) -> str:
     return text
 
 
-__all__ = ["GIVE_UP_SECONDS", "SENSOR_KEYS", "CostsPart", "create_part", "unpriced_issue_id"]
+__all__ = [
+    "GIVE_UP_SECONDS",
+    "SENSOR_KEYS",
+    "CostsPart",
+    "create_part",
+    "money_statistic_ids",
+    "unpriced_issue_id",
+]
