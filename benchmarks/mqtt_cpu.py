@@ -13,7 +13,8 @@ message stream and the same 15 sensors in each:
 - channels: 14 busy channels (CH1..CH14, a PV inverter's messages at midday: P, CH, CL, HC, DC,
   MC) through lowi_ores (power and three indexes enabled per channel), against
 - channels_yaml: the same 56 sensors as YAML MQTT sensors, and channels_yaml_power: 14 YAML
-  sensors of the power only (per message: one state, where lowi_ores keeps four).
+  sensors of the power only (per message: one state, where lowi_ores keeps four);
+- channels_interval_10: the 14 channels through lowi_ores with ``power_interval`` 10.
 
 CPU is the Home Assistant process's utime + stime (``/proc/<pid>/stat``) during the stream and
 a short tail, minus its idle rate measured just before, per message. Recorder rows are the rows
@@ -174,6 +175,7 @@ import json
 import pstats
 
 from homeassistant.components import mqtt
+from homeassistant.core import callback
 from homeassistant.helpers import entity_registry as er
 
 DOMAIN = "lowi_bench"
@@ -187,6 +189,9 @@ async def async_setup(hass, config):
         set_state = hass.states.async_set
         units = {{key: unit for key, unit in SENSORS}}
 
+        # A callback, run in the event loop as every integration's message handler is: a plain
+        # function would be run in the executor, one thread hand-over per message.
+        @callback
         def received(msg):
             data = json.loads(msg.payload)
             pi, pe = float(data["PI"]), float(data["PE"])
@@ -600,7 +605,8 @@ def main() -> None:
         "--only",
         nargs="*",
         default=None,
-        help="floor yaml lowi_ores intervals channels channels_yaml channels_yaml_power",
+        help="floor yaml lowi_ores intervals channels channels_yaml channels_yaml_power "
+        "channels_interval_10",
     )
     parser.add_argument(
         "--profile", action="store_true", help="also cProfile a separate lowi_ores pass"
@@ -642,6 +648,7 @@ def run(workdir: Path, broker: Mosquitto, args: argparse.Namespace) -> None:
             "channels",
             "channels_yaml",
             "channels_yaml_power",
+            "channels_interval_10",
         )
     )
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, load {load_average()}")
@@ -667,7 +674,7 @@ def run(workdir: Path, broker: Mosquitto, args: argparse.Namespace) -> None:
     ]
     channel_results = [
         median_result(rounds[name])
-        for name in ("channels", "channels_yaml", "channels_yaml_power")
+        for name in ("channels", "channels_yaml", "channels_yaml_power", "channels_interval_10")
         if name in rounds
     ]
     floor = next((r.cpu_ms for r in results if r.name == "floor"), None)
@@ -701,6 +708,7 @@ def run(workdir: Path, broker: Mosquitto, args: argparse.Namespace) -> None:
             rows = sum(result.rows.values()) / len(CHANNEL_TOPICS)
             print(f"{result.name:<20} {result.cpu_ms:7.3f}  {ratio}  {rows:8.2f}  {result.load}")
         print_round_ratios(rounds, "channels", ("channels_yaml", "channels_yaml_power"))
+        print_round_ratios(rounds, "channels_interval_10", ("channels_yaml", "channels_yaml_power"))
     if args.profile:
         # A pass of its own: the profiler's overhead must not count in the figures above.
         measure(
@@ -771,6 +779,10 @@ def run_channels(
         "channels_yaml_power": {
             "yaml": channel_yaml_sensors(("power",)),
             "prefixes": {"channels_yaml_power": "sensor.lowi3_ch"},
+        },
+        "channels_interval_10": {
+            "lowi": [(IDENT, {"power_interval": 10})],
+            "prefixes": {"channels_interval_10": "sensor.channel_"},
         },
     }
     for name, setup in setups.items():

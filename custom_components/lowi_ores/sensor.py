@@ -483,7 +483,10 @@ class LowiSensor(LowiEntity, _PublishedSensor):
         """Return the value to show for the last message: as sent, averaged or thinned out."""
         if (data := self.coordinator.data) is None:
             return self._attr_native_value
-        return self._published(data.received.timestamp(), self.entity_description.value_fn(data))
+        value = self.entity_description.value_fn(data)
+        if self._publisher is None:  # the default: as sent, no clock needed
+            return value
+        return self._published(data.received.timestamp(), value)
 
     @override
     def _shown(self) -> tuple[object, ...]:
