@@ -554,10 +554,11 @@ def test_a_slot_without_price_for_a_day_is_left_out() -> None:
     assert (book.unpriced_imported, book.unpriced_exported) == (0.4, 1.5)
     assert book.import_cost == book.export_revenue == 0.0
     assert book.pending == []
-    book.expire_unpriced(NOON)
+    assert book.expire_unpriced(NOON) is False
     assert len(book.unpriced) == 1
-    book.expire_unpriced(NOON + 1)
+    assert book.expire_unpriced(NOON + 1) is True
     assert book.unpriced == []
+    assert book.expire_unpriced(NOON + 1) is False
     assert book.unpriced_imported == 0.4
 
 

@@ -714,9 +714,15 @@ class CostBook:
             self.export_revenue += money
         return money
 
-    def expire_unpriced(self, before: float) -> None:
-        """Drop the slots left out that started before a moment from the list (not the sums)."""
+    def expire_unpriced(self, before: float) -> bool:
+        """Drop the slots left out that started before a moment from the list (not the sums).
+
+        Returns True when the list changed.
+        """
+        if all(slot.start >= before for slot in self.unpriced):
+            return False
         self.unpriced = [slot for slot in self.unpriced if slot.start >= before]
+        return True
 
     def as_dict(self) -> dict[str, Any]:
         """Return what must survive a restart."""

@@ -132,6 +132,7 @@ class CostsPart(LedgerPart):
         self._unsubs: list[CALLBACK_TYPE] = []
         self._nonsense_logged = False
         self._history_asked: float | None = None
+        self._unpriced_reported = False
         self._tariff: str | None = None
         self.hourly = HourlyMoney()
         # Hours are written once the recorder's last ones are read (None: no recorder).
@@ -354,8 +355,12 @@ class CostsPart(LedgerPart):
                 len(given_up),
                 datetime.fromtimestamp(given_up[0].start, BRUSSELS).isoformat(),
             )
-        self.book.expire_unpriced(now - UNPRICED_LISTED_FOR.total_seconds())
-        self._report_unpriced()
+        expired = self.book.expire_unpriced(now - UNPRICED_LISTED_FOR.total_seconds())
+        # The repair issue follows the list of slots left out: raised or cleared once at
+        # start, then only when that list changes, not for every message.
+        if given_up or expired or not self._unpriced_reported:
+            self._unpriced_reported = True
+            self._report_unpriced()
         if self.book.pending and self.contract.model is PriceModel.DYNAMIC:
             self._ask_history(now)
 
