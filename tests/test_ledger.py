@@ -173,6 +173,38 @@ async def test_ledger_feeds_parts_and_keeps_them(
     assert STORE_KEY.format(region_entry.entry_id) not in hass_storage
 
 
+class SecondCountingPart(CountingPart):
+    """A second part that changes with every message, as the parts of a real ledger do."""
+
+    key = "counting_too"
+
+    def sensor_descriptions(self) -> tuple[LedgerSensorEntityDescription, ...]:
+        """No sensors of its own."""
+        return ()
+
+
+async def test_entities_are_refreshed_once_per_message(
+    hass: HomeAssistant, region_entry: MockConfigEntry, dongle: Dongle
+) -> None:
+    """Two parts change with a message: the ledger's entities hear of it once, not twice."""
+    with patch(
+        "custom_components.lowi_ores.ledger.parts.PART_FACTORIES",
+        (CountingPart, SecondCountingPart),
+    ):
+        region_entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(region_entry.entry_id)
+        await hass.async_block_till_done()
+    ledger = region_entry.runtime_data.ledger
+    assert ledger is not None
+    await dongle.send_confirmed(make_payload())
+    refreshed: list[None] = []
+    ledger.async_add_listener(lambda: refreshed.append(None))
+    await dongle.send(make_payload())
+    assert [part.messages for part in ledger.parts] == [2, 2]  # type: ignore[attr-defined]
+    assert len(refreshed) == 1
+    assert hass.states.get(ENTITY).state == "2"  # type: ignore[union-attr]
+
+
 @pytest.mark.usefixtures("counting_part")
 async def test_ledger_starts_from_the_last_message_and_ignores_junk(
     hass: HomeAssistant,

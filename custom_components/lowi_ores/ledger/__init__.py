@@ -152,6 +152,9 @@ class BillingLedger:
         self._unsubs: list[CALLBACK_TYPE] = []
         self._cancel_midnight: CALLBACK_TYPE | None = None
         self._save_pending = False
+        # While the parts take a message: None; a part's change is then told to the entities
+        # once, after all of them (else once per part, for every message).
+        self._changed_while_feeding: bool | None = None
         from .parts import PART_FACTORIES  # noqa: PLC0415 - the parts import this module
 
         self.parts: list[LedgerPart] = [
@@ -219,6 +222,13 @@ class BillingLedger:
         if not self._save_pending:
             self._save_pending = True
             self._store.async_delay_save(self._stored_data, LEDGER_SAVE_DELAY)
+        if self._changed_while_feeding is not None:
+            self._changed_while_feeding = True
+            return
+        self._update_entities()
+
+    @callback
+    def _update_entities(self) -> None:
         for update_callback in list(self._listeners):
             update_callback()
 
@@ -227,15 +237,20 @@ class BillingLedger:
         data = self.coordinator.data
         if data is None or not self.coordinator.last_update_success:
             # Nothing to count; a live figure becomes unavailable with the meter.
-            for update_callback in list(self._listeners):
-                update_callback()
+            self._update_entities()
             return
         self._feed(data)
 
     @callback
     def _feed(self, data: MeterData) -> None:
-        for part in self.parts:
-            part.counters_updated(data)
+        self._changed_while_feeding = False
+        try:
+            for part in self.parts:
+                part.counters_updated(data)
+        finally:
+            changed, self._changed_while_feeding = self._changed_while_feeding, None
+        if changed:
+            self._update_entities()
 
     @callback
     def _schedule_midnight(self) -> None:
