@@ -20,7 +20,7 @@ from .channels import channel_identifier
 from .const import CONF_IDENT, CONF_REGION, DOMAIN
 from .coordinator import COUNTER_SOURCES, LowiConfigEntry, LowiCoordinator, guard_store
 from .data import LowiData
-from .discovery import async_forget, async_take_over_discovery
+from .discovery import async_forget
 from .entity import device_info
 from .export.action import async_setup_export
 from .ledger import BillingLedger, ledger_store
@@ -47,7 +47,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: LowiConfigEntry) -> bool
     """Set up a LoWi3 from a config entry."""
     if not await mqtt.async_wait_for_mqtt_client(hass):
         raise ConfigEntryNotReady(translation_domain=DOMAIN, translation_key="mqtt_not_available")
-    await async_take_over_discovery(hass)
     await _async_follow_ident(hass, entry)
     coordinator = LowiCoordinator(hass, entry)
     await coordinator.async_start()

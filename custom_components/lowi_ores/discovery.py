@@ -98,7 +98,10 @@ async def async_take_over_discovery(hass: HomeAssistant) -> None:
 async def async_subscribe_meter(
     hass: HomeAssistant, topic: str, handler: Callable[[mqtt.ReceiveMessage], None]
 ) -> CALLBACK_TYPE:
-    """Give a configured dongle's CH0 messages to `handler`, through the one CH0 subscription."""
+    """Give a configured dongle's CH0 messages to `handler`, through the one CH0 subscription.
+
+    This is also where a configured entry takes discovery over (its coordinator's start).
+    """
     await async_take_over_discovery(hass)
     meters = hass.data[DATA_DISCOVERY].meters
     meters[topic] = handler
