@@ -27,6 +27,17 @@ from homeassistant.util import dt as dt_util
 IDENT = "3494546c709b"
 TOPIC = f"{IDENT}/PUB/CH0"
 
+
+def flatten_texts(data: Any, prefix: str = "") -> dict[str, str]:
+    """Return the texts of a strings.json-like tree by dotted key (`config.step.user.title`)."""
+    if isinstance(data, dict):
+        flat: dict[str, str] = {}
+        for key, value in data.items():
+            flat |= flatten_texts(value, f"{prefix}{key}.")
+        return flat
+    return {prefix.rstrip("."): data}
+
+
 # A CH0 message shaped as the protocol notes describe it: values as strings.
 BASE_PAYLOAD: dict[str, Any] = {
     "ident": IDENT,

@@ -38,6 +38,8 @@ from custom_components.lowi_ores.sensor import SENSORS
 from homeassistant import components as ha_components
 from homeassistant.const import __version__ as ha_version
 
+from .conftest import flatten_texts
+
 ROOT = Path(__file__).parent.parent
 INTEGRATION = ROOT / "custom_components" / DOMAIN
 LANGUAGES = ("en", "fr", "nl", "de")
@@ -86,15 +88,6 @@ URL = re.compile(
 
 def _json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
-
-
-def _flatten(data: Any, prefix: str = "") -> dict[str, str]:
-    if isinstance(data, dict):
-        flat: dict[str, str] = {}
-        for key, value in data.items():
-            flat |= _flatten(value, f"{prefix}{key}.")
-        return flat
-    return {prefix.rstrip("."): data}
 
 
 def _placeholders(text: str) -> set[str]:
@@ -249,8 +242,8 @@ def test_english_translation_is_strings_json() -> None:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_translation_complete(language: str) -> None:
     """Every language has exactly the keys of strings.json, with the same placeholders."""
-    source = _flatten(STRINGS)
-    translated = _flatten(TRANSLATIONS[language])
+    source = flatten_texts(STRINGS)
+    translated = flatten_texts(TRANSLATIONS[language])
     assert set(translated) == set(source)
     for key, text in source.items():
         assert translated[key].strip(), key
@@ -285,7 +278,7 @@ def _problems(text: str) -> Iterator[str]:
 def test_translation_texts(language: str) -> None:
     """No HTML-like tag, URL, stray space or broken placeholder in any text of any language."""
     strings = STRINGS if language == "strings" else TRANSLATIONS[language]
-    problems = {key: list(_problems(text)) for key, text in _flatten(strings).items()}
+    problems = {key: list(_problems(text)) for key, text in flatten_texts(strings).items()}
     assert not {key: found for key, found in problems.items() if found}
 
 
@@ -453,7 +446,7 @@ def test_exception_and_issue_keys_are_translated() -> None:
         matches = [key for key in STRINGS[kind] if pattern.fullmatch(key)]
         assert matches, f"{kind}: no translation for {pattern.pattern}"
         for key in matches:
-            texts = _flatten(STRINGS[kind][key])
+            texts = flatten_texts(STRINGS[kind][key])
             if kind == "issues":  # the fix flow's steps have placeholders of their own
                 texts = {path: text for path, text in texts.items() if "fix_flow" not in path}
             wanted = set().union(*(_placeholders(text) for text in texts.values()))
@@ -525,7 +518,7 @@ def test_flow_texts_match_the_code() -> None:
             if kind == "abort" and section == "config" and text is None:
                 continue  # Home Assistant's own reasons (already_configured, ...) need none
             assert text is not None, (section, kind, key)
-            wanted = set().union(*(_placeholders(value) for value in _flatten(text).values()))
+            wanted = set().union(*(_placeholders(value) for value in flatten_texts(text).values()))
             if section not in unknown:
                 assert wanted <= placeholders, (section, kind, key, wanted - placeholders)
     # Errors and the flow title can only use what some step of the flow provides.

@@ -26,13 +26,14 @@ from collections.abc import Iterator
 import json
 from pathlib import Path
 import re
-from typing import Any
 
 import pytest
 
 from custom_components.lowi_ores.const import DOMAIN
 from custom_components.lowi_ores.export.labels import LABELS
 from demo.dashboard import TEXTS as DEMO_TEXTS
+
+from .conftest import flatten_texts
 
 TRANSLATIONS = Path(__file__).parent.parent / "custom_components" / DOMAIN / "translations"
 
@@ -66,19 +67,10 @@ def _formal_dutch(text: str) -> Iterator[str]:
 FORMAL = {"de": _formal_german, "nl": _formal_dutch}
 
 
-def _flatten(data: Any, prefix: str = "") -> dict[str, str]:
-    if isinstance(data, dict):
-        flat: dict[str, str] = {}
-        for key, value in data.items():
-            flat |= _flatten(value, f"{prefix}{key}.")
-        return flat
-    return {prefix.rstrip("."): data}
-
-
 def _texts(language: str) -> dict[str, str]:
     """Every text in a language the user can read: translations, export labels, demo titles."""
     translations = json.loads((TRANSLATIONS / f"{language}.json").read_text(encoding="utf-8"))
-    texts = {f"translations.{key}": text for key, text in _flatten(translations).items()}
+    texts = {f"translations.{key}": text for key, text in flatten_texts(translations).items()}
     texts |= {f"export.{key}": text for key, text in LABELS[language].items()}
     column = {"nl": 1, "de": 2}[language]
     texts |= {f"demo.{english}": words[column] for english, words in DEMO_TEXTS.items()}
