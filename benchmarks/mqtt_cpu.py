@@ -6,6 +6,9 @@ message stream and the same 15 sensors in each:
 
 - floor: a throw-away integration doing one ``json.loads`` and 15 ``hass.states.async_set``
   per message, the least any integration can cost;
+- floor_attributes: the same, with the attributes an entity's state carries (friendly name,
+  unit, device class, state class), so that the recorder stores the same states as for an
+  integration's sensors;
 - yaml: the 15 MQTT sensors with ``value_json`` templates that LoWi3 owners write (YAML below);
 - lowi_ores: this integration with its default options;
 - intervals: three LoWi3 entries in one Home Assistant, ``power_interval`` 0, 10 and 60, each
@@ -27,7 +30,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 import json
 import os
@@ -187,7 +190,22 @@ async def async_setup(hass, config):
     if topic := conf.get("floor_topic"):
         await mqtt.async_wait_for_mqtt_client(hass)
         set_state = hass.states.async_set
-        units = {{key: unit for key, unit in SENSORS}}
+        # Bare: the unit only. With floor_attributes: what an entity's state carries too
+        # (friendly name, device class, state class), so the recorder stores the same states.
+        full = conf.get("floor_attributes", False)
+        attributes = {{
+            key: {{
+                k: v
+                for k, v in (
+                    ("unit_of_measurement", unit),
+                    ("device_class", device_class if full else None),
+                    ("state_class", state_class if full else None),
+                    ("friendly_name", f"LoWi3 floor {{name}}" if full else None),
+                )
+                if v
+            }}
+            for key, name, unit, device_class, state_class in SENSORS
+        }}
 
         # A callback, run in the event loop as every integration's message handler is: a plain
         # function would be run in the executor, one thread hand-over per message.
@@ -215,18 +233,13 @@ async def async_setup(hass, config):
                 "tariff": "day" if str(data["T"]) == "1" else "night",
             }}
             for key, value in values.items():
-                unit = units[key]
-                set_state(
-                    f"sensor.floor_{{key}}",
-                    str(value),
-                    {{"unit_of_measurement": unit}} if unit else {{}},
-                )
+                set_state(f"sensor.floor_{{key}}", str(value), attributes[key])
 
         await mqtt.async_subscribe(hass, topic, received, encoding=None)
 
     async def enable(call):
         registry = er.async_get(hass)
-        wanted = {{key for key, _ in SENSORS}}
+        wanted = {{key for key, *_ in SENSORS}}
         entries = set()
         for entry in list(registry.entities.values()):
             if entry.platform != "lowi_ores":
@@ -256,6 +269,9 @@ async def async_setup(hass, config):
         with open(call.data["path"], "w") as out:
             pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(40)
             pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(60)
+        if call.data.get("full"):
+            with open(call.data["full"], "w") as out:
+                pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats()
 
     hass.services.async_register(DOMAIN, "enable", enable)
     hass.services.async_register(DOMAIN, "profile_start", profile_start)
@@ -267,7 +283,10 @@ async def async_setup(hass, config):
 def write_helper(folder: Path) -> Helper:
     """Write the helper integration's module; return it as a configuration folder's helper."""
     folder.mkdir(parents=True, exist_ok=True)
-    sensors = [(key, unit) for key, _, unit, *_ in SENSORS]
+    sensors = [
+        (key, name, unit, device_class, state_class)
+        for key, name, unit, device_class, state_class, _ in SENSORS
+    ]
     source = folder / "lowi_bench.py"
     source.write_text(HELPER.format(sensors=sensors))
     return Helper("lowi_bench", "LoWi3 benchmark helper", source, ("mqtt",))
@@ -360,6 +379,21 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
+def thread_cpu_seconds(pid: int) -> dict[str, float]:
+    """Return a process's CPU time by thread name (threads of one name added up), seconds."""
+    times: dict[str, float] = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            name = (task / "comm").read_text().strip()
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the thread ended meanwhile
+            continue
+        # Numbered pool threads (SyncWorker_3, ...) under one name.
+        name = name.rstrip("0123456789_") or name
+        times[name] = times.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / TICKS
+    return times
+
+
 def rss_mib(pid: int) -> float:
     """Return a process's resident memory, MiB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -409,6 +443,8 @@ class Result:
     rows: dict[str, float]
     load: str
     entities: dict[str, dict[str, int]]  # rows per sensor, per entry
+    # CPU ms per message by thread name during the stream (idle not subtracted).
+    threads: dict[str, float] = field(default_factory=dict)
 
 
 @contextmanager
@@ -419,11 +455,16 @@ def home_assistant(
     yaml: str = "",
     lowi: list[tuple[str, dict[str, Any]]] | None = None,
     floor: bool = False,
+    floor_attributes: bool = False,
 ) -> Iterator[HomeAssistant]:
     """Start a Home Assistant with the helper and the given setup; stop it afterwards."""
     config_dir = workdir / "config"
     port = free_port()
-    helper_yaml = f"\nlowi_bench:\n  floor_topic: {TOPIC}\n" if floor else "\nlowi_bench:\n"
+    helper_yaml = "\nlowi_bench:\n"
+    if floor:
+        helper_yaml += (
+            f"  floor_topic: {TOPIC}\n  floor_attributes: {str(floor_attributes).lower()}\n"
+        )
     login = write_config(
         config_dir,
         broker_host="127.0.0.1",
@@ -539,13 +580,26 @@ def measure(
                 hass.call("POST", "/api/services/lowi_bench/profile_start", {})
             since = time.time()
             cpu_before = cpu_seconds(hass.pid)
+            threads_before = thread_cpu_seconds(hass.pid)
             start = publisher.send(list(topics.values()), payloads[5:], rate)
             time.sleep(5)
             elapsed = time.monotonic() - start
             used = cpu_seconds(hass.pid) - cpu_before - idle * elapsed
+            threads = {
+                thread: (seconds - threads_before.get(thread, 0.0))
+                * 1000
+                / ((len(payloads) - 5) * len(topics))
+                for thread, seconds in thread_cpu_seconds(hass.pid).items()
+            }
             if profile:
                 path = workdir / f"profile-{name}.txt"
-                hass.call("POST", "/api/services/lowi_bench/profile_stop", {"path": str(path)})
+                full = Path(tempfile.gettempdir()) / f"lowi-profile-{name}-full.txt"
+                hass.call(
+                    "POST",
+                    "/api/services/lowi_bench/profile_stop",
+                    {"path": str(path), "full": str(full)},
+                )
+                print(f"Whole profile: {full}")
                 print(f"cProfile of {name}'s stream (event loop thread):\n{path.read_text()}")
         finally:
             publisher.close()
@@ -560,6 +614,7 @@ def measure(
         {key: sum(counts.values()) / messages for key, counts in rows.items()},
         load,
         rows,
+        {name: ms for name, ms in sorted(threads.items(), key=lambda i: -i[1]) if ms >= 0.005},
     )
 
 
@@ -605,7 +660,7 @@ def main() -> None:
         "--only",
         nargs="*",
         default=None,
-        help="floor yaml lowi_ores intervals channels channels_yaml channels_yaml_power "
+        help="floor floor_attributes yaml lowi_ores intervals channels channels_yaml channels_yaml_power "
         "channels_interval_10",
     )
     parser.add_argument(
@@ -642,6 +697,7 @@ def run(workdir: Path, broker: Mosquitto, args: argparse.Namespace) -> None:
         args.only
         or (
             "floor",
+            "floor_attributes",
             "yaml",
             "lowi_ores",
             "intervals",
@@ -657,6 +713,7 @@ def run(workdir: Path, broker: Mosquitto, args: argparse.Namespace) -> None:
         folder = workdir / f"round-{number}"
         setups: dict[str, dict[str, Any]] = {
             "floor": {"floor": True},
+            "floor_attributes": {"floor": True, "floor_attributes": True},
             "yaml": {"yaml": yaml_sensors()},
             "lowi_ores": {"lowi": [(IDENT, {})]},
         }
@@ -665,12 +722,16 @@ def run(workdir: Path, broker: Mosquitto, args: argparse.Namespace) -> None:
                 result = measure(name, folder, broker, payloads, args.rate, **setup)
                 rounds.setdefault(name, []).append(result)
                 print(
-                    f"  round {number}, {name}: {result.cpu_ms:.3f} ms/msg, load {result.load}",
+                    f"  round {number}, {name}: {result.cpu_ms:.3f} ms/msg, load {result.load}; "
+                    "by thread: "
+                    + ", ".join(f"{thread} {ms:.3f}" for thread, ms in result.threads.items()),
                     flush=True,
                 )
         run_channels(folder, broker, args, wanted, rounds=rounds, number=number)
     results = [
-        median_result(rounds[name]) for name in ("floor", "yaml", "lowi_ores") if name in rounds
+        median_result(rounds[name])
+        for name in ("floor", "floor_attributes", "yaml", "lowi_ores")
+        if name in rounds
     ]
     channel_results = [
         median_result(rounds[name])
@@ -678,21 +739,23 @@ def run(workdir: Path, broker: Mosquitto, args: argparse.Namespace) -> None:
         if name in rounds
     ]
     floor = next((r.cpu_ms for r in results if r.name == "floor"), None)
+    same = next((r.cpu_ms for r in results if r.name == "floor_attributes"), None)
     yaml = next((r.cpu_ms for r in results if r.name == "yaml"), None)
     print(
         f"\n{args.messages} messages at {args.rate:g}/s; HA CPU per message above idle"
         + (f", median of {args.repeat} rounds" if args.repeat > 1 else "")
     )
-    print("setup        ms/msg  x floor  x yaml  rows/msg  load")
+    print("setup              ms/msg  x floor  x floor_attributes  x yaml  rows/msg  load")
     for result in results:
         ratio_floor = f"{result.cpu_ms / floor:7.2f}" if floor else "      -"
+        ratio_same = f"{result.cpu_ms / same:18.2f}" if same else " " * 17 + "-"
         ratio_yaml = f"{result.cpu_ms / yaml:6.2f}" if yaml else "     -"
         rows = sum(result.rows.values())
         print(
-            f"{result.name:<11} {result.cpu_ms:7.3f}  {ratio_floor}  {ratio_yaml}  {rows:8.2f}  "
-            f"{result.load}"
+            f"{result.name:<17} {result.cpu_ms:7.3f}  {ratio_floor}  {ratio_same}  {ratio_yaml}  "
+            f"{rows:8.2f}  {result.load}"
         )
-    print_round_ratios(rounds, "lowi_ores", ("floor", "yaml"))
+    print_round_ratios(rounds, "lowi_ores", ("floor", "floor_attributes", "yaml"))
     for result in results:
         written = result.entities[result.name]
         print(f"  {result.name}: {len(written)} sensors written, rows: {written}")
@@ -711,16 +774,18 @@ def run(workdir: Path, broker: Mosquitto, args: argparse.Namespace) -> None:
         print_round_ratios(rounds, "channels_interval_10", ("channels_yaml", "channels_yaml_power"))
     if args.profile:
         # A pass of its own: the profiler's overhead must not count in the figures above.
-        measure(
-            "lowi_ores_profiled",
-            workdir,
-            broker,
-            payloads,
-            args.rate,
-            topics={"lowi_ores_profiled": TOPIC},
-            lowi=[(IDENT, {})],
-            profile=True,
-        )
+        for name, setup in setups.items():
+            if name in wanted:
+                measure(
+                    f"{name}_profiled",
+                    workdir,
+                    broker,
+                    payloads,
+                    args.rate,
+                    profile=True,
+                    topics={f"{name}_profiled": TOPIC},
+                    **setup,
+                )
     if "intervals" in wanted:
         intervals = (0, 10, 60)
         idents = {f"interval_{n}": f"lowi{n:03d}" for n in intervals}

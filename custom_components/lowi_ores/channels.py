@@ -18,7 +18,6 @@ from homeassistant.components import mqtt
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, translation
 from homeassistant.helpers.event import async_track_time_interval
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
 from .channel_state import (
@@ -39,6 +38,7 @@ from .const import (
     MANUFACTURER,
 )
 from .parser import Rejected, parse_payload
+from .push import PushCoordinator
 
 if TYPE_CHECKING:
     from .coordinator import LowiCoordinator
@@ -53,7 +53,7 @@ def channel_identifier(ident: str, number: int) -> str:
     return f"{ident}_ch{number}"
 
 
-class LowiChannel(DataUpdateCoordinator[ChannelState]):
+class LowiChannel(PushCoordinator[ChannelState]):
     """One channel of a dongle: its state, and the entities that listen to it."""
 
     def __init__(self, dongle: LowiCoordinator, state: ChannelState) -> None:
@@ -70,16 +70,6 @@ class LowiChannel(DataUpdateCoordinator[ChannelState]):
         self.data = state
         self.last_update_success = False
         self.identifier = channel_identifier(dongle.ident, state.number)
-
-    @callback
-    def async_push(self) -> None:
-        """Tell the channel's entities about a new message.
-
-        What async_set_updated_data does, without cancelling refreshes that a push-only
-        coordinator never schedules: this runs for every message of every channel.
-        """
-        self.last_update_success = True
-        self.async_update_listeners()
 
     @property
     def number(self) -> int:
@@ -175,7 +165,7 @@ class ChannelManager:
         if new:
             for listener in list(self._listeners):
                 listener(channel, new)
-        channel.async_push()
+        channel.async_push(channel.state)
 
     @callback
     def _async_add_channel(self, number: int, payload: Any, name: str | None) -> LowiChannel:

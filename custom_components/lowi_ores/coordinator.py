@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 import logging
 from typing import TYPE_CHECKING, Any, Final
@@ -12,7 +12,6 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.storage import Store
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
 from .channels import ChannelManager
@@ -46,6 +45,7 @@ from .current_scale import CurrentScaleEstimator
 from .discovery import async_subscribe_meter
 from .parser import Reading, Rejected, parse_payload
 from .problem_log import ProblemLog, RejectionLog
+from .push import PushCoordinator
 from .repairs import (
     async_clear_counter_behind,
     async_clear_current_scale,
@@ -111,28 +111,29 @@ class MeterData:
             return None
         return self.reading.import_power - self.reading.export_power
 
-    def _sum(self, *keys: str) -> float | None:
-        values = [self.counters.get(key) for key in keys]
-        if any(value is None for value in values):
-            return None
-        return round(sum(value for value in values if value is not None), 3)
+    # Computed once per message from the counters (entities, ledger and export read them).
+    import_total: float | None = field(init=False)  # day + night, kWh
+    export_total: float | None = field(init=False)  # day + night, kWh
+    net_index: float | None = field(init=False)  # import total minus export total, kWh
 
-    @property
-    def import_total(self) -> float | None:
-        """Return the import index, day + night, kWh."""
-        return self._sum("import_day", "import_night")
+    def __post_init__(self) -> None:
+        """Add up the day and night counters."""
+        imported = _total(self.counters.get("import_day"), self.counters.get("import_night"))
+        exported = _total(self.counters.get("export_day"), self.counters.get("export_night"))
+        object.__setattr__(self, "import_total", imported)
+        object.__setattr__(self, "export_total", exported)
+        object.__setattr__(
+            self,
+            "net_index",
+            None if imported is None or exported is None else round(imported - exported, 3),
+        )
 
-    @property
-    def export_total(self) -> float | None:
-        """Return the export index, day + night, kWh."""
-        return self._sum("export_day", "export_night")
 
-    @property
-    def net_index(self) -> float | None:
-        """Return import total minus export total, kWh."""
-        if (imported := self.import_total) is None or (exported := self.export_total) is None:
-            return None
-        return round(imported - exported, 3)
+def _total(day: float | None, night: float | None) -> float | None:
+    """Return day + night, rounded to the counters' Wh; None if either is unknown."""
+    if day is None or night is None:
+        return None
+    return round(day + night, 3)
 
 
 def _clock() -> float:
@@ -145,7 +146,7 @@ def guard_store(hass: HomeAssistant, entry: ConfigEntry) -> Store[dict[str, Any]
     return Store(hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}")
 
 
-class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
+class LowiCoordinator(PushCoordinator[MeterData | None]):
     """Receives a LoWi3's P1 messages and keeps what its entities show."""
 
     config_entry: LowiConfigEntry
@@ -308,7 +309,7 @@ class LowiCoordinator(DataUpdateCoordinator[MeterData | None]):
         self._last_valid = now
         if self._cancel_timeout is None:
             self._schedule_timeout(self.timeout)
-        self.async_set_updated_data(
+        self.async_push(
             MeterData(
                 reading=reading,
                 received=now,

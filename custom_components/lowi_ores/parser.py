@@ -8,6 +8,7 @@ a payload is either a :class:`Reading` or a :class:`Rejected` with a reason.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 import json
 import math
 import re
@@ -87,13 +88,33 @@ def _reject_constant(name: str) -> float:
     raise _FieldError(f"{name} is not a number")
 
 
+def _decimal_text(text: str) -> float | None:
+    """Return the number a decimal text holds (spaces around allowed), else None."""
+    stripped = text.strip()
+    if len(stripped) > 40 or not _NUMBER_TEXT.fullmatch(stripped):
+        return None
+    return float(stripped)  # finite: the pattern has no exponent, nan or inf
+
+
+# A dongle repeats most of its texts from one message to the next (the indexes move a Wh at a
+# time, gas, water and the tariff rarely): most fields are then one dictionary look-up. Only
+# short texts are kept, so the cache stays small whatever arrives.
+_cached_decimal_text: Final = lru_cache(maxsize=256)(_decimal_text)
+_CACHED_TEXT_LENGTH: Final = 48
+
+
 def _number(field: str, value: Any) -> float | None:
     """Return a finite float from a JSON number or numeric text; None when absent."""
-    if type(value) is str and (text := value.strip()):
+    if type(value) is str and value:
         # The dongle's usual form, checked first: numeric text.
-        if len(text) > 40 or not _NUMBER_TEXT.fullmatch(text):
+        number = (
+            _cached_decimal_text(value)
+            if len(value) <= _CACHED_TEXT_LENGTH
+            else _decimal_text(value)
+        )
+        if number is None:
             raise _FieldError(f"field {field}: not a number: {value[:20]!r}")
-        return float(text)  # finite: the pattern has no exponent, nan or inf
+        return number
     if value is None or value == "":
         return None
     if isinstance(value, bool):
@@ -105,11 +126,6 @@ def _number(field: str, value: Any) -> float | None:
             raise _FieldError(f"field {field}: number too large") from err
     elif isinstance(value, float):
         result = value
-    elif isinstance(value, str):
-        text = value.strip()
-        if not _NUMBER_TEXT.fullmatch(text) or len(text) > 40:
-            raise _FieldError(f"field {field}: not a number: {value[:20]!r}")
-        result = float(text)
     else:
         raise _FieldError(f"field {field}: unexpected {type(value).__name__}")
     if not math.isfinite(result):

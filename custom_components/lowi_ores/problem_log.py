@@ -98,7 +98,8 @@ class ProblemLog:
 
     def clear(self) -> None:
         """Note a message without this problem: ends the series after a quiet period."""
-        self._end_if_over(self.clock())
+        if self.since is not None:  # no clock needed for most messages: no series going on
+            self._end_if_over(self.clock())
 
     def _end_if_over(self, now: float) -> None:
         if self.since is None or now - self._last_problem < self.period:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from functools import partial
-from typing import TYPE_CHECKING, Final, override
+from typing import TYPE_CHECKING, Any, Final, override
 
 from homeassistant.components.sensor import (
     DOMAIN as SENSOR_DOMAIN,
@@ -62,6 +62,7 @@ from .entity import LowiChannelEntity, LowiEntity
 from .ledger.parts import LEDGER_SENSOR_KEYS
 from .ledger.sensor import LedgerSensor
 from .publishing import Publisher, ThinnedIndex, TimeWeightedMean
+from .push import ValueWatch
 
 # Push updates: no polling, no parallel limit needed.
 PARALLEL_UPDATES = 0
@@ -384,6 +385,8 @@ class _PublishedSensor(SensorEntity):
     """What the meter's and the channels' sensors share: a value as sent, averaged or thinned."""
 
     _publisher: Publisher | None = None
+    # The coordinator's listener context (CoordinatorEntity's).
+    coordinator_context: Any
     # A thinned index: flushed by a timer shortly before each statistics period ends.
     _index: ThinnedIndex | None = None
     _cancel_flush: CALLBACK_TYPE
@@ -393,6 +396,10 @@ class _PublishedSensor(SensorEntity):
         self._publisher = publisher
         if isinstance(publisher, ThinnedIndex):
             self._index = publisher
+        if publisher is None:
+            # Called only for the messages that change what it shows (a publisher needs them
+            # all: a mean weighs each value by its time).
+            self.coordinator_context = ValueWatch(self._watched)
 
     if TYPE_CHECKING:
 
@@ -445,6 +452,10 @@ class _PublishedSensor(SensorEntity):
     def _publish(self) -> SensorValue:
         """Return the value to show for the last message."""
         raise NotImplementedError
+
+    def _watched(self) -> tuple[SensorValue, Mapping[str, Any] | None]:
+        """Return what the last message would show: value and attributes."""
+        return (self._publish(), self.extra_state_attributes)
 
     def _take(self, available: bool) -> None:
         """Take a message's value (or the loss of the dongle) before the write decision."""

@@ -1,0 +1,127 @@
+"""The integration's own work per CH0 message, against an in-process floor.
+
+The simulated stream of `scripts/benchmark --mqtt` (one second of meter time per message), the
+same 15 sensors (voltage and current enabled), through Home Assistant's own MQTT client (only
+paho is mocked), without recorder. The floor is a callback doing one ``json.loads`` and 15
+``hass.states.async_set`` with the attributes the integration's states carry (friendly name,
+unit, device class, state class), so both write the same states. Best of several rounds,
+microseconds of CPU per message. With ``LOWI_PROFILE=1`` it prints a cProfile of the
+integration's rounds. A benchmark: nothing is asserted about time.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import json
+import os
+import pstats
+import time
+from typing import Any
+
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_mqtt_message
+
+from benchmarks.mqtt_cpu import SENSORS, stream
+from custom_components.lowi_ores.const import CONF_IDENT, DOMAIN
+from homeassistant.components import mqtt
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
+from tests.conftest import IDENT, TOPIC
+
+ROUNDS = 7
+MESSAGES = 600
+PAYLOADS = stream(5 + ROUNDS * MESSAGES)
+
+
+async def best_microseconds(hass: HomeAssistant, profile: cProfile.Profile | None = None) -> float:
+    """Feed the stream in rounds; return the best round's CPU time per message."""
+    best = float("inf")
+    for number in range(ROUNDS):
+        payloads = PAYLOADS[5 + number * MESSAGES : 5 + (number + 1) * MESSAGES]
+        if profile:
+            profile.enable()
+        began = time.process_time()
+        for payload in payloads:
+            async_fire_mqtt_message(hass, TOPIC, payload)
+        await hass.async_block_till_done()
+        best = min(best, (time.process_time() - began) / len(payloads) * 1e6)
+        if profile:
+            profile.disable()
+    return best
+
+
+@pytest.mark.usefixtures("mqtt_mock")
+async def test_floor_in_process(hass: HomeAssistant) -> None:
+    """One json.loads and 15 state writes with the integration's attributes, in a callback."""
+    set_state = hass.states.async_set
+    attributes = {
+        key: {
+            k: v
+            for k, v in (
+                ("state_class", state_class),
+                ("unit_of_measurement", unit),
+                ("device_class", device_class),
+                ("friendly_name", f"LoWi3 {IDENT} {name}"),
+            )
+            if v
+        }
+        for key, name, unit, device_class, state_class, _ in SENSORS
+    }
+
+    @callback
+    def received(msg: Any) -> None:
+        data = json.loads(msg.payload)
+        pi, pe = float(data["PI"]), float(data["PE"])
+        cih, cil = float(data["CIH"]), float(data["CIL"])
+        ceh, cel = float(data["CEH"]), float(data["CEL"])
+        values = {
+            "import_power": pi,
+            "export_power": pe,
+            "net_power": pi - pe,
+            "import_index_day": round(cih / 1000, 3),
+            "import_index_night": round(cil / 1000, 3),
+            "export_index_day": round(ceh / 1000, 3),
+            "export_index_night": round(cel / 1000, 3),
+            "import_index_total": round((cih + cil) / 1000, 3),
+            "export_index_total": round((ceh + cel) / 1000, 3),
+            "net_index": round((cih + cil - ceh - cel) / 1000, 3),
+            "gas_index": round(float(data["CG"]) / 1000, 3),
+            "water_index": round(float(data["CW"]) / 1000, 3),
+            "voltage": float(data["U"]),
+            "current": round(float(data["I"]) / 1000, 3),
+            "tariff": "day" if str(data["T"]) == "1" else "night",
+        }
+        for key, value in values.items():
+            set_state(f"sensor.floor_{key}", str(value), attributes[key])
+
+    await mqtt.async_subscribe(hass, TOPIC, received, encoding=None)
+    for payload in PAYLOADS[:5]:
+        async_fire_mqtt_message(hass, TOPIC, payload)
+    await hass.async_block_till_done()
+    print(f"\nfloor with the same attributes: {await best_microseconds(hass):.1f} us")
+
+
+@pytest.mark.usefixtures("mqtt_mock")
+async def test_integration_in_process(hass: HomeAssistant) -> None:
+    """The integration with its default options and voltage and current enabled."""
+    registry = er.async_get(hass)
+    entry = MockConfigEntry(domain=DOMAIN, title=f"LoWi3 {IDENT}", data={CONF_IDENT: IDENT})
+    entry.add_to_hass(hass)
+    for key in ("voltage", "current"):
+        registry.async_get_or_create(
+            "sensor", DOMAIN, f"{IDENT}_{key}", config_entry=entry, disabled_by=None
+        )
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    for payload in PAYLOADS[:5]:
+        async_fire_mqtt_message(hass, TOPIC, payload)
+    await hass.async_block_till_done()
+    for key in ("voltage", "current"):
+        entity_id = registry.async_get_entity_id("sensor", DOMAIN, f"{IDENT}_{key}")
+        assert entity_id is not None
+        assert hass.states.get(entity_id) is not None
+    profile = cProfile.Profile() if os.environ.get("LOWI_PROFILE") else None
+    print(f"\nintegration: {await best_microseconds(hass, profile):.1f} us")
+    if profile:
+        pstats.Stats(profile).sort_stats("tottime").print_stats(30)
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(50)
