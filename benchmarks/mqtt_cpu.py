@@ -20,9 +20,10 @@ message stream and the same 15 sensors in each:
 - channels_interval_10: the 14 channels through lowi_ores with ``power_interval`` 10.
 
 CPU is the Home Assistant process's utime + stime (``/proc/<pid>/stat``) during the stream and
-a short tail, minus its idle rate measured just before, per message. Recorder rows are the rows
-of the ``states`` table written from the start of the stream. A benchmark, not a test: nothing
-is asserted.
+a short tail, minus its idle rate measured just before, per message. It is also given by thread
+(``/proc/<pid>/task``): the event loop's, where integrations run, and the recorder's. Recorder
+rows are the rows of the ``states`` table written from the start of the stream. A benchmark, not
+a test: nothing is asserted.
 """
 
 from __future__ import annotations
@@ -169,13 +170,14 @@ def yaml_sensors(topic: str = TOPIC) -> str:
 
 
 # The helper loaded into every benchmarked Home Assistant: the floor integration (when its YAML
-# key has a topic), an action choosing which lowi_ores sensors are enabled, and cProfile on the
-# event loop's thread.
+# key has a topic), an action choosing which lowi_ores sensors are enabled, and cProfile.
 HELPER: Final = '''
 """Benchmark helper, written by benchmarks/mqtt_cpu.py into a temporary folder; never shipped."""
 import cProfile
+import gc
 import json
 import pstats
+import time
 
 from homeassistant.components import mqtt
 from homeassistant.core import callback
@@ -185,57 +187,61 @@ DOMAIN = "lowi_bench"
 SENSORS = {sensors!r}
 
 
+async def subscribe_floor(hass, topic, full, prefix):
+    """Write the 15 values of each message on topic as bare states (entity ids prefix + key)."""
+    set_state = hass.states.async_set
+    # Bare: the unit only. With full: what an entity's state carries too (friendly name,
+    # device class, state class), so that the recorder stores the same states.
+    attributes = {{
+        key: {{
+            k: v
+            for k, v in (
+                ("unit_of_measurement", unit),
+                ("device_class", device_class if full else None),
+                ("state_class", state_class if full else None),
+                ("friendly_name", f"LoWi3 floor {{name}}" if full else None),
+            )
+            if v
+        }}
+        for key, name, unit, device_class, state_class in SENSORS
+    }}
+
+    # A callback, run in the event loop as every integration's message handler is: a plain
+    # function would be run in the executor, one thread hand-over per message.
+    @callback
+    def received(msg):
+        data = json.loads(msg.payload)
+        pi, pe = float(data["PI"]), float(data["PE"])
+        cih, cil = float(data["CIH"]), float(data["CIL"])
+        ceh, cel = float(data["CEH"]), float(data["CEL"])
+        values = {{
+            "import_power": pi,
+            "export_power": pe,
+            "net_power": pi - pe,
+            "import_index_day": round(cih / 1000, 3),
+            "import_index_night": round(cil / 1000, 3),
+            "export_index_day": round(ceh / 1000, 3),
+            "export_index_night": round(cel / 1000, 3),
+            "import_index_total": round((cih + cil) / 1000, 3),
+            "export_index_total": round((ceh + cel) / 1000, 3),
+            "net_index": round((cih + cil - ceh - cel) / 1000, 3),
+            "gas_index": round(float(data["CG"]) / 1000, 3),
+            "water_index": round(float(data["CW"]) / 1000, 3),
+            "voltage": float(data["U"]),
+            "current": round(float(data["I"]) / 1000, 3),
+            "tariff": "day" if str(data["T"]) == "1" else "night",
+        }}
+        for key, value in values.items():
+            set_state(f"{{prefix}}{{key}}", str(value), attributes[key])
+
+    await mqtt.async_subscribe(hass, topic, received, encoding=None)
+
+
 async def async_setup(hass, config):
     conf = config.get(DOMAIN) or {{}}
-    if topic := conf.get("floor_topic"):
+    for floor in conf.get("floors", []):
         await mqtt.async_wait_for_mqtt_client(hass)
-        set_state = hass.states.async_set
-        # Bare: the unit only. With floor_attributes: what an entity's state carries too
-        # (friendly name, device class, state class), so the recorder stores the same states.
-        full = conf.get("floor_attributes", False)
-        attributes = {{
-            key: {{
-                k: v
-                for k, v in (
-                    ("unit_of_measurement", unit),
-                    ("device_class", device_class if full else None),
-                    ("state_class", state_class if full else None),
-                    ("friendly_name", f"LoWi3 floor {{name}}" if full else None),
-                )
-                if v
-            }}
-            for key, name, unit, device_class, state_class in SENSORS
-        }}
-
-        # A callback, run in the event loop as every integration's message handler is: a plain
-        # function would be run in the executor, one thread hand-over per message.
-        @callback
-        def received(msg):
-            data = json.loads(msg.payload)
-            pi, pe = float(data["PI"]), float(data["PE"])
-            cih, cil = float(data["CIH"]), float(data["CIL"])
-            ceh, cel = float(data["CEH"]), float(data["CEL"])
-            values = {{
-                "import_power": pi,
-                "export_power": pe,
-                "net_power": pi - pe,
-                "import_index_day": round(cih / 1000, 3),
-                "import_index_night": round(cil / 1000, 3),
-                "export_index_day": round(ceh / 1000, 3),
-                "export_index_night": round(cel / 1000, 3),
-                "import_index_total": round((cih + cil) / 1000, 3),
-                "export_index_total": round((ceh + cel) / 1000, 3),
-                "net_index": round((cih + cil - ceh - cel) / 1000, 3),
-                "gas_index": round(float(data["CG"]) / 1000, 3),
-                "water_index": round(float(data["CW"]) / 1000, 3),
-                "voltage": float(data["U"]),
-                "current": round(float(data["I"]) / 1000, 3),
-                "tariff": "day" if str(data["T"]) == "1" else "night",
-            }}
-            for key, value in values.items():
-                set_state(f"sensor.floor_{{key}}", str(value), attributes[key])
-
-        await mqtt.async_subscribe(hass, topic, received, encoding=None)
+        await subscribe_floor(hass, floor["topic"], floor["attributes"], floor["prefix"])
 
     async def enable(call):
         registry = er.async_get(hass)
@@ -273,6 +279,26 @@ async def async_setup(hass, config):
             with open(call.data["full"], "w") as out:
                 pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats()
 
+    collector = {{"count": [0, 0, 0], "seconds": 0.0, "start": 0.0}}
+
+    def gc_phase(phase, info):
+        if phase == "start":
+            collector["start"] = time.perf_counter()
+        else:
+            collector["seconds"] += time.perf_counter() - collector["start"]
+            collector["count"][info["generation"]] += 1
+
+    async def gc_start(call):
+        collector.update(count=[0, 0, 0], seconds=0.0)
+        gc.callbacks.append(gc_phase)
+
+    async def gc_stop(call):
+        gc.callbacks.remove(gc_phase)
+        with open(call.data["path"], "w") as out:
+            json.dump({{"count": collector["count"], "seconds": collector["seconds"]}}, out)
+
+    hass.services.async_register(DOMAIN, "gc_start", gc_start)
+    hass.services.async_register(DOMAIN, "gc_stop", gc_stop)
     hass.services.async_register(DOMAIN, "enable", enable)
     hass.services.async_register(DOMAIN, "profile_start", profile_start)
     hass.services.async_register(DOMAIN, "profile_stop", profile_stop)
@@ -445,6 +471,8 @@ class Result:
     entities: dict[str, dict[str, int]]  # rows per sensor, per entry
     # CPU ms per message by thread name during the stream (idle not subtracted).
     threads: dict[str, float] = field(default_factory=dict)
+    # Rows of the recorder's state_attributes table (each distinct set of attributes once).
+    attribute_rows: int = 0
 
 
 @contextmanager
@@ -456,15 +484,20 @@ def home_assistant(
     lowi: list[tuple[str, dict[str, Any]]] | None = None,
     floor: bool = False,
     floor_attributes: bool = False,
+    floors: tuple[tuple[str, bool, str], ...] = (),
 ) -> Iterator[HomeAssistant]:
     """Start a Home Assistant with the helper and the given setup; stop it afterwards."""
     config_dir = workdir / "config"
     port = free_port()
-    helper_yaml = "\nlowi_bench:\n"
+    # The floor integrations: (topic, with attributes, entity id prefix).
     if floor:
-        helper_yaml += (
-            f"  floor_topic: {TOPIC}\n  floor_attributes: {str(floor_attributes).lower()}\n"
-        )
+        floors = ((TOPIC, floor_attributes, "sensor.floor_"),)
+    helper_yaml = "\nlowi_bench:\n  floors:\n" + "".join(
+        f"    - topic: {topic}\n      attributes: {str(full).lower()}\n      prefix: {prefix}\n"
+        for topic, full, prefix in floors
+    )
+    if not floors:
+        helper_yaml = "\nlowi_bench:\n"
     login = write_config(
         config_dir,
         broker_host="127.0.0.1",
@@ -518,6 +551,24 @@ def home_assistant(
         yield hass
     finally:
         hass.stop(timeout=30)
+
+
+# The recorder compiles statistics every 5 minutes, 10 seconds past; in a database of many
+# states that takes it a second of CPU or more: a measurement overlapping it would be charged
+# with it (or its idle rate would).
+STATISTICS_PERIOD: Final = 300.0
+STATISTICS_COMPILE: Final = (5.0, 40.0)  # seconds after each period's start, with a margin
+
+
+def clear_of_statistics(seconds: float) -> None:
+    """Wait, if needed, so that the next `seconds` do not overlap a statistics compilation."""
+    now = time.time()
+    start, end = STATISTICS_COMPILE
+    offset = now % STATISTICS_PERIOD
+    if offset < end:
+        time.sleep(end - offset)
+    elif STATISTICS_PERIOD - offset + start < seconds:
+        time.sleep(STATISTICS_PERIOD - offset + end)
 
 
 def settle(hass: HomeAssistant, seconds: float) -> float:
@@ -575,6 +626,7 @@ def measure(
         try:
             publisher.send(list(topics.values()), payloads[:5], 5)
             time.sleep(3)
+            clear_of_statistics(2 * idle_seconds + (len(payloads) - 5) / rate + 10)
             idle = settle(hass, idle_seconds)
             if profile:
                 hass.call("POST", "/api/services/lowi_bench/profile_start", {})
@@ -600,13 +652,16 @@ def measure(
                     {"path": str(path), "full": str(full)},
                 )
                 print(f"Whole profile: {full}")
-                print(f"cProfile of {name}'s stream (event loop thread):\n{path.read_text()}")
+                # Python 3.12 and later profile every thread (sys.monitoring), the recorder's too.
+                print(f"cProfile of {name}'s stream (all threads):\n{path.read_text()}")
         finally:
             publisher.close()
         time.sleep(3)  # the recorder commits every second
         load = load_average()
     messages = len(payloads) - 5
     rows = state_rows(hass.config_dir / "home-assistant_v2.db", since, prefixes)
+    with sqlite3.connect(hass.config_dir / "home-assistant_v2.db") as connection:
+        (attribute_rows,) = connection.execute("SELECT COUNT(*) FROM state_attributes").fetchone()
     return Result(
         name,
         messages,
@@ -615,6 +670,7 @@ def measure(
         load,
         rows,
         {name: ms for name, ms in sorted(threads.items(), key=lambda i: -i[1]) if ms >= 0.005},
+        attribute_rows,
     )
 
 
@@ -660,8 +716,8 @@ def main() -> None:
         "--only",
         nargs="*",
         default=None,
-        help="floor floor_attributes yaml lowi_ores intervals channels channels_yaml channels_yaml_power "
-        "channels_interval_10",
+        help="floor floor_attributes yaml lowi_ores intervals channels channels_yaml "
+        "channels_yaml_power channels_interval_10",
     )
     parser.add_argument(
         "--profile", action="store_true", help="also cProfile a separate lowi_ores pass"
@@ -672,6 +728,12 @@ def main() -> None:
         default=1,
         help="rounds of the CPU setups, run in turn (floor, yaml, lowi_ores, floor, ...); "
         "the medians are printed, and each round's ratios",
+    )
+    parser.add_argument(
+        "--one-instance",
+        action="store_true",
+        help="floor, floor_attributes, yaml and lowi_ores in one Home Assistant, in turn "
+        "(--repeat rounds)",
     )
     parser.add_argument("--memory", type=int, default=0, help="only a memory run of N messages")
     parser.add_argument("--memory-rate", type=float, default=10.0)
@@ -684,6 +746,9 @@ def main() -> None:
         try:
             if args.memory:
                 memory(workdir, broker, args.memory, args.memory_rate, 60)
+                return
+            if args.one_instance:
+                run_one_instance(workdir, broker, args)
                 return
             run(workdir, broker, args)
         finally:
@@ -722,8 +787,8 @@ def run(workdir: Path, broker: Mosquitto, args: argparse.Namespace) -> None:
                 result = measure(name, folder, broker, payloads, args.rate, **setup)
                 rounds.setdefault(name, []).append(result)
                 print(
-                    f"  round {number}, {name}: {result.cpu_ms:.3f} ms/msg, load {result.load}; "
-                    "by thread: "
+                    f"  round {number}, {name}: {result.cpu_ms:.3f} ms/msg, load {result.load}, "
+                    f"attribute rows {result.attribute_rows}; by thread: "
                     + ", ".join(f"{thread} {ms:.3f}" for thread, ms in result.threads.items()),
                     flush=True,
                 )
@@ -754,6 +819,11 @@ def run(workdir: Path, broker: Mosquitto, args: argparse.Namespace) -> None:
         print(
             f"{result.name:<17} {result.cpu_ms:7.3f}  {ratio_floor}  {ratio_same}  {ratio_yaml}  "
             f"{rows:8.2f}  {result.load}"
+        )
+    for result in results:
+        print(
+            f"  {result.name}, CPU ms per message by thread (idle included): "
+            + ", ".join(f"{thread} {ms:.3f}" for thread, ms in result.threads.items())
         )
     print_round_ratios(rounds, "lowi_ores", ("floor", "floor_attributes", "yaml"))
     for result in results:
@@ -803,6 +873,119 @@ def run(workdir: Path, broker: Mosquitto, args: argparse.Namespace) -> None:
         for name, rows in result.rows.items():
             print(f"{name:<12} {rows:6.2f}  x every message {rows / every if every else 0:5.2f}")
         print(f"  rows of interval_10: {result.entities['interval_10']}")
+
+
+# The one-instance comparison: each setup on its own topic, all in one Home Assistant. The
+# others' topics do not match lowi_ores's CH0 subscription (+/PUB/CH0): a broker speaking MQTT 5
+# would deliver their messages twice (once per matching subscription), which a YAML user
+# without lowi_ores does not pay.
+ONE_INSTANCE_TOPICS: Final = {
+    "floor": "bench/floor/CH0",
+    "floor_attributes": "bench/floor_attributes/CH0",
+    "yaml": "bench/yaml/CH0",
+    "lowi_ores": TOPIC,
+}
+
+
+def rows_between(db: Path, since: float, until: float) -> int:
+    """Return the number of state rows written between two wall-clock times."""
+    with sqlite3.connect(db) as connection:
+        (count,) = connection.execute(
+            "SELECT COUNT(*) FROM states WHERE last_updated_ts >= ? AND last_updated_ts < ?",
+            (since, until),
+        ).fetchone()
+    return int(count)
+
+
+def run_one_instance(workdir: Path, broker: Mosquitto, args: argparse.Namespace) -> None:
+    """Floor, floor with attributes, YAML and lowi_ores in ONE Home Assistant, in turn.
+
+    Each setup listens to its own topic and the stream goes to one topic at a time, so every
+    setup is measured in the same process (same heap, same recorder database), in an order
+    rotated from round to round: what separates the figures is each setup's own work.
+    """
+    names = list(ONE_INSTANCE_TOPICS)
+    payloads = stream(5 + args.repeat * args.messages)
+    print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, load {load_average()}")
+    rounds: dict[str, list[Result]] = {name: [] for name in names}
+    with home_assistant(
+        workdir / "one",
+        broker,
+        yaml=yaml_sensors(ONE_INSTANCE_TOPICS["yaml"]),
+        lowi=[(IDENT, {})],
+        floors=(
+            (ONE_INSTANCE_TOPICS["floor"], False, "sensor.floor_"),
+            (ONE_INSTANCE_TOPICS["floor_attributes"], True, "sensor.floor_attributes_"),
+        ),
+    ) as hass:
+        assert hass.pid is not None
+        db = hass.config_dir / "home-assistant_v2.db"
+        publisher = Publisher(broker.port)
+        try:
+            publisher.send(list(ONE_INSTANCE_TOPICS.values()), payloads[:5], 5)
+            time.sleep(3)
+            for number in range(args.repeat):
+                part = payloads[5 + number * args.messages :][: args.messages]
+                for name in names[number % len(names) :] + names[: number % len(names)]:
+                    clear_of_statistics(16 + len(part) / args.rate + 10)
+                    idle = settle(hass, 8.0)
+                    since = time.time()
+                    before, threads_before = cpu_seconds(hass.pid), thread_cpu_seconds(hass.pid)
+                    start = publisher.send([ONE_INSTANCE_TOPICS[name]], part, args.rate)
+                    time.sleep(5)
+                    elapsed = time.monotonic() - start
+                    used = cpu_seconds(hass.pid) - before - idle * elapsed
+                    threads = {
+                        thread: (seconds - threads_before.get(thread, 0.0)) * 1000 / len(part)
+                        for thread, seconds in thread_cpu_seconds(hass.pid).items()
+                        if seconds - threads_before.get(thread, 0.0) > 0.005 * len(part) / 1000
+                    }
+                    time.sleep(2)  # the recorder commits every second
+                    rows = rows_between(db, since, time.time())
+                    result = Result(
+                        name,
+                        len(part),
+                        used / len(part) * 1000,
+                        {name: rows / len(part)},
+                        load_average(),
+                        {},
+                        threads,
+                    )
+                    rounds[name].append(result)
+                    print(
+                        f"  round {number + 1}, {name}: {result.cpu_ms:.3f} ms/msg, "
+                        f"{rows / len(part):.2f} rows/msg, load {result.load}; by thread: "
+                        + ", ".join(f"{t} {ms:.3f}" for t, ms in threads.items()),
+                        flush=True,
+                    )
+        finally:
+            publisher.close()
+    results = [median_result(rounds[name]) for name in names]
+    floor, same, yaml = (results[0].cpu_ms, results[1].cpu_ms, results[2].cpu_ms)
+    print(
+        f"\nOne Home Assistant, {args.messages} messages at {args.rate:g}/s per setup and round; "
+        f"HA CPU per message above idle, median of {args.repeat} rounds"
+    )
+    print(
+        "setup              ms/msg  x floor  x floor_attributes  x yaml  rows/msg  loop  recorder"
+    )
+    for result in results:
+        print(
+            f"{result.name:<17} {result.cpu_ms:7.3f}  {result.cpu_ms / floor:7.2f}  "
+            f"{result.cpu_ms / same:18.2f}  {result.cpu_ms / yaml:6.2f}  "
+            f"{sum(result.rows.values()):8.2f}  "
+            + "  ".join(
+                f"{median([r.threads.get(t, 0.0) for r in rounds[result.name]]):.3f}"
+                for t in ("python", "Recorder")
+            )
+        )
+    print_round_ratios(rounds, "lowi_ores", ("floor", "floor_attributes", "yaml"))
+
+
+def median(values: list[float]) -> float:
+    """Return the median (the lower one of an even count)."""
+    ordered = sorted(values)
+    return ordered[(len(ordered) - 1) // 2]
 
 
 def median_result(results: list[Result]) -> Result:
