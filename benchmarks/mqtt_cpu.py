@@ -33,6 +33,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+import inspect
 import json
 import os
 from pathlib import Path
@@ -169,6 +170,30 @@ def yaml_sensors(topic: str = TOPIC) -> str:
     return "\n".join(lines) + "\n"
 
 
+def floor_values(data: dict[str, Any]) -> dict[str, float | str]:
+    """Return the 15 sensors' values of a CH0 message, as the floor writes them."""
+    pi, pe = float(data["PI"]), float(data["PE"])
+    cih, cil = float(data["CIH"]), float(data["CIL"])
+    ceh, cel = float(data["CEH"]), float(data["CEL"])
+    return {
+        "import_power": pi,
+        "export_power": pe,
+        "net_power": pi - pe,
+        "import_index_day": round(cih / 1000, 3),
+        "import_index_night": round(cil / 1000, 3),
+        "export_index_day": round(ceh / 1000, 3),
+        "export_index_night": round(cel / 1000, 3),
+        "import_index_total": round((cih + cil) / 1000, 3),
+        "export_index_total": round((ceh + cel) / 1000, 3),
+        "net_index": round((cih + cil - ceh - cel) / 1000, 3),
+        "gas_index": round(float(data["CG"]) / 1000, 3),
+        "water_index": round(float(data["CW"]) / 1000, 3),
+        "voltage": float(data["U"]),
+        "current": round(float(data["I"]) / 1000, 3),
+        "tariff": "day" if str(data["T"]) == "1" else "night",
+    }
+
+
 # The helper loaded into every benchmarked Home Assistant: the floor integration (when its YAML
 # key has a topic), an action choosing which lowi_ores sensors are enabled, and cProfile.
 HELPER: Final = '''
@@ -178,6 +203,7 @@ import gc
 import json
 import pstats
 import time
+from typing import Any
 
 from homeassistant.components import mqtt
 from homeassistant.core import callback
@@ -186,6 +212,8 @@ from homeassistant.helpers import entity_registry as er
 DOMAIN = "lowi_bench"
 SENSORS = {sensors!r}
 
+
+{floor_values}
 
 async def subscribe_floor(hass, topic, full, prefix):
     """Write the 15 values of each message on topic as bare states (entity ids prefix + key)."""
@@ -210,27 +238,7 @@ async def subscribe_floor(hass, topic, full, prefix):
     # function would be run in the executor, one thread hand-over per message.
     @callback
     def received(msg):
-        data = json.loads(msg.payload)
-        pi, pe = float(data["PI"]), float(data["PE"])
-        cih, cil = float(data["CIH"]), float(data["CIL"])
-        ceh, cel = float(data["CEH"]), float(data["CEL"])
-        values = {{
-            "import_power": pi,
-            "export_power": pe,
-            "net_power": pi - pe,
-            "import_index_day": round(cih / 1000, 3),
-            "import_index_night": round(cil / 1000, 3),
-            "export_index_day": round(ceh / 1000, 3),
-            "export_index_night": round(cel / 1000, 3),
-            "import_index_total": round((cih + cil) / 1000, 3),
-            "export_index_total": round((ceh + cel) / 1000, 3),
-            "net_index": round((cih + cil - ceh - cel) / 1000, 3),
-            "gas_index": round(float(data["CG"]) / 1000, 3),
-            "water_index": round(float(data["CW"]) / 1000, 3),
-            "voltage": float(data["U"]),
-            "current": round(float(data["I"]) / 1000, 3),
-            "tariff": "day" if str(data["T"]) == "1" else "night",
-        }}
+        values = floor_values(json.loads(msg.payload))
         for key, value in values.items():
             set_state(f"{{prefix}}{{key}}", str(value), attributes[key])
 
@@ -314,7 +322,7 @@ def write_helper(folder: Path) -> Helper:
         for key, name, unit, device_class, state_class, _ in SENSORS
     ]
     source = folder / "lowi_bench.py"
-    source.write_text(HELPER.format(sensors=sensors))
+    source.write_text(HELPER.format(sensors=sensors, floor_values=inspect.getsource(floor_values)))
     return Helper("lowi_bench", "LoWi3 benchmark helper", source, ("mqtt",))
 
 

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_mqtt_message
 
-from benchmarks.mqtt_cpu import SENSORS, stream
+from benchmarks.mqtt_cpu import SENSORS, floor_values, stream
 from custom_components.lowi_ores.const import CONF_IDENT, DOMAIN
 from homeassistant.components import mqtt
 from homeassistant.core import HomeAssistant, callback
@@ -70,28 +70,7 @@ async def test_floor_in_process(hass: HomeAssistant) -> None:
 
     @callback
     def received(msg: Any) -> None:
-        data = json.loads(msg.payload)
-        pi, pe = float(data["PI"]), float(data["PE"])
-        cih, cil = float(data["CIH"]), float(data["CIL"])
-        ceh, cel = float(data["CEH"]), float(data["CEL"])
-        values = {
-            "import_power": pi,
-            "export_power": pe,
-            "net_power": pi - pe,
-            "import_index_day": round(cih / 1000, 3),
-            "import_index_night": round(cil / 1000, 3),
-            "export_index_day": round(ceh / 1000, 3),
-            "export_index_night": round(cel / 1000, 3),
-            "import_index_total": round((cih + cil) / 1000, 3),
-            "export_index_total": round((ceh + cel) / 1000, 3),
-            "net_index": round((cih + cil - ceh - cel) / 1000, 3),
-            "gas_index": round(float(data["CG"]) / 1000, 3),
-            "water_index": round(float(data["CW"]) / 1000, 3),
-            "voltage": float(data["U"]),
-            "current": round(float(data["I"]) / 1000, 3),
-            "tariff": "day" if str(data["T"]) == "1" else "night",
-        }
-        for key, value in values.items():
+        for key, value in floor_values(json.loads(msg.payload)).items():
             set_state(f"sensor.floor_{key}", str(value), attributes[key])
 
     await mqtt.async_subscribe(hass, TOPIC, received, encoding=None)
