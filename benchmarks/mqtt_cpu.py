@@ -29,7 +29,7 @@ a test: nothing is asserted.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -199,10 +199,8 @@ def floor_values(data: dict[str, Any]) -> dict[str, float | str]:
 HELPER: Final = '''
 """Benchmark helper, written by benchmarks/mqtt_cpu.py into a temporary folder; never shipped."""
 import cProfile
-import gc
 import json
 import pstats
-import time
 from typing import Any
 
 from homeassistant.components import mqtt
@@ -287,26 +285,6 @@ async def async_setup(hass, config):
             with open(call.data["full"], "w") as out:
                 pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats()
 
-    collector = {{"count": [0, 0, 0], "seconds": 0.0, "start": 0.0}}
-
-    def gc_phase(phase, info):
-        if phase == "start":
-            collector["start"] = time.perf_counter()
-        else:
-            collector["seconds"] += time.perf_counter() - collector["start"]
-            collector["count"][info["generation"]] += 1
-
-    async def gc_start(call):
-        collector.update(count=[0, 0, 0], seconds=0.0)
-        gc.callbacks.append(gc_phase)
-
-    async def gc_stop(call):
-        gc.callbacks.remove(gc_phase)
-        with open(call.data["path"], "w") as out:
-            json.dump({{"count": collector["count"], "seconds": collector["seconds"]}}, out)
-
-    hass.services.async_register(DOMAIN, "gc_start", gc_start)
-    hass.services.async_register(DOMAIN, "gc_stop", gc_stop)
     hass.services.async_register(DOMAIN, "enable", enable)
     hass.services.async_register(DOMAIN, "profile_start", profile_start)
     hass.services.async_register(DOMAIN, "profile_stop", profile_stop)
@@ -490,16 +468,12 @@ def home_assistant(
     *,
     yaml: str = "",
     lowi: list[tuple[str, dict[str, Any]]] | None = None,
-    floor: bool = False,
-    floor_attributes: bool = False,
     floors: tuple[tuple[str, bool, str], ...] = (),
 ) -> Iterator[HomeAssistant]:
     """Start a Home Assistant with the helper and the given setup; stop it afterwards."""
     config_dir = workdir / "config"
     port = free_port()
     # The floor integrations: (topic, with attributes, entity id prefix).
-    if floor:
-        floors = ((TOPIC, floor_attributes, "sensor.floor_"),)
     helper_yaml = "\nlowi_bench:\n  floors:\n" + "".join(
         f"    - topic: {topic}\n      attributes: {str(full).lower()}\n      prefix: {prefix}\n"
         for topic, full, prefix in floors
@@ -604,6 +578,44 @@ def state_rows(db: Path, since: float, prefixes: dict[str, str]) -> dict[str, di
     return counts
 
 
+def stream_cost(
+    hass: HomeAssistant,
+    publisher: Publisher,
+    topics: list[str],
+    payloads: list[bytes],
+    *,
+    rate: float,
+    idle_seconds: float,
+    before_stream: Callable[[], None] | None = None,
+) -> tuple[float, float, dict[str, float]]:
+    """Measure the idle rate, then send the stream and wait for its tail.
+
+    Returns when the stream began (wall clock), the CPU ms per message above idle, and the CPU
+    ms per message by thread (idle included, threads under 0.005 ms left out).
+    """
+    assert hass.pid is not None
+    clear_of_statistics(2 * idle_seconds + len(payloads) / rate + 10)
+    idle = settle(hass, idle_seconds)
+    if before_stream is not None:
+        before_stream()
+    since = time.time()
+    before, threads_before = cpu_seconds(hass.pid), thread_cpu_seconds(hass.pid)
+    start = publisher.send(topics, payloads, rate)
+    time.sleep(5)
+    elapsed = time.monotonic() - start
+    used = cpu_seconds(hass.pid) - before - idle * elapsed
+    count = len(payloads) * len(topics)
+    threads = {
+        thread: (seconds - threads_before.get(thread, 0.0)) * 1000 / count
+        for thread, seconds in thread_cpu_seconds(hass.pid).items()
+    }
+    return (
+        since,
+        used / count * 1000,
+        {t: ms for t, ms in sorted(threads.items(), key=lambda i: -i[1]) if ms >= 0.005},
+    )
+
+
 def measure(
     name: str,
     workdir: Path,
@@ -621,7 +633,7 @@ def measure(
     topics = topics or {name: TOPIC}
     overridden_prefixes = prefixes
     prefixes = {
-        key: "sensor.floor_" if setup.get("floor") else "sensor.lowi3_" + topic.split("/")[0]
+        key: "sensor.floor_" if setup.get("floors") else "sensor.lowi3_" + topic.split("/")[0]
         for key, topic in topics.items()
     }
     if setup.get("yaml"):
@@ -634,23 +646,19 @@ def measure(
         try:
             publisher.send(list(topics.values()), payloads[:5], 5)
             time.sleep(3)
-            clear_of_statistics(2 * idle_seconds + (len(payloads) - 5) / rate + 10)
-            idle = settle(hass, idle_seconds)
-            if profile:
-                hass.call("POST", "/api/services/lowi_bench/profile_start", {})
-            since = time.time()
-            cpu_before = cpu_seconds(hass.pid)
-            threads_before = thread_cpu_seconds(hass.pid)
-            start = publisher.send(list(topics.values()), payloads[5:], rate)
-            time.sleep(5)
-            elapsed = time.monotonic() - start
-            used = cpu_seconds(hass.pid) - cpu_before - idle * elapsed
-            threads = {
-                thread: (seconds - threads_before.get(thread, 0.0))
-                * 1000
-                / ((len(payloads) - 5) * len(topics))
-                for thread, seconds in thread_cpu_seconds(hass.pid).items()
-            }
+            since, cpu_ms, threads = stream_cost(
+                hass,
+                publisher,
+                list(topics.values()),
+                payloads[5:],
+                rate=rate,
+                idle_seconds=idle_seconds,
+                before_stream=(
+                    lambda: hass.call("POST", "/api/services/lowi_bench/profile_start", {})
+                )
+                if profile
+                else None,
+            )
             if profile:
                 path = workdir / f"profile-{name}.txt"
                 full = Path(tempfile.gettempdir()) / f"lowi-profile-{name}-full.txt"
@@ -673,11 +681,11 @@ def measure(
     return Result(
         name,
         messages,
-        used / (messages * len(topics)) * 1000,
+        cpu_ms,
         {key: sum(counts.values()) / messages for key, counts in rows.items()},
         load,
         rows,
-        {name: ms for name, ms in sorted(threads.items(), key=lambda i: -i[1]) if ms >= 0.005},
+        threads,
         attribute_rows,
     )
 
@@ -785,8 +793,8 @@ def run(workdir: Path, broker: Mosquitto, args: argparse.Namespace) -> None:
     for number in range(1, args.repeat + 1):
         folder = workdir / f"round-{number}"
         setups: dict[str, dict[str, Any]] = {
-            "floor": {"floor": True},
-            "floor_attributes": {"floor": True, "floor_attributes": True},
+            "floor": {"floors": ((TOPIC, False, "sensor.floor_"),)},
+            "floor_attributes": {"floors": ((TOPIC, True, "sensor.floor_"),)},
             "yaml": {"yaml": yaml_sensors()},
             "lowi_ores": {"lowi": [(IDENT, {})]},
         }
@@ -935,25 +943,20 @@ def run_one_instance(workdir: Path, broker: Mosquitto, args: argparse.Namespace)
             for number in range(args.repeat):
                 part = payloads[5 + number * args.messages :][: args.messages]
                 for name in names[number % len(names) :] + names[: number % len(names)]:
-                    clear_of_statistics(16 + len(part) / args.rate + 10)
-                    idle = settle(hass, 8.0)
-                    since = time.time()
-                    before, threads_before = cpu_seconds(hass.pid), thread_cpu_seconds(hass.pid)
-                    start = publisher.send([ONE_INSTANCE_TOPICS[name]], part, args.rate)
-                    time.sleep(5)
-                    elapsed = time.monotonic() - start
-                    used = cpu_seconds(hass.pid) - before - idle * elapsed
-                    threads = {
-                        thread: (seconds - threads_before.get(thread, 0.0)) * 1000 / len(part)
-                        for thread, seconds in thread_cpu_seconds(hass.pid).items()
-                        if seconds - threads_before.get(thread, 0.0) > 0.005 * len(part) / 1000
-                    }
+                    since, cpu_ms, threads = stream_cost(
+                        hass,
+                        publisher,
+                        [ONE_INSTANCE_TOPICS[name]],
+                        part,
+                        rate=args.rate,
+                        idle_seconds=8.0,
+                    )
                     time.sleep(2)  # the recorder commits every second
                     rows = rows_between(db, since, time.time())
                     result = Result(
                         name,
                         len(part),
-                        used / len(part) * 1000,
+                        cpu_ms,
                         {name: rows / len(part)},
                         load_average(),
                         {},
