@@ -11,6 +11,7 @@ integration's rounds. A benchmark: nothing is asserted about time.
 
 from __future__ import annotations
 
+import asyncio
 import cProfile
 import json
 import os
@@ -31,6 +32,12 @@ from tests.conftest import IDENT, TOPIC
 ROUNDS = 7
 MESSAGES = 600
 PAYLOADS = stream(5 + ROUNDS * MESSAGES)
+
+
+@pytest.fixture(autouse=True)
+async def enable_event_loop_debug() -> None:
+    """Leave the event loop out of debug mode (the test plugin's default), as in a real run."""
+    asyncio.get_running_loop().set_debug(False)
 
 
 async def best_microseconds(hass: HomeAssistant, profile: cProfile.Profile | None = None) -> float:

@@ -251,3 +251,20 @@ def test_written_series_never_steps_back_except_at_resets(
     shown = [round(value / 1000, 3) for value in written]
     for previous, value in pairwise(shown):
         assert value >= previous or value < 0.9 * previous
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(VALUES, st.sampled_from([0.0, 1.0, 10.0, 600.0, 3600.0])), max_size=60))
+def test_unchanged_value_shortcut_is_the_rule(steps: list[tuple[float, float]]) -> None:
+    """The shortcut for a counter that has not moved decides as the full rule does.
+
+    Values repeat often here (as a meter's do, message after message), from a guard that is
+    starting, accepting, holding back a candidate or behind.
+    """
+    guard, reference = CounterGuard(LIMITS), CounterGuard(LIMITS)
+    now = 0.0
+    for value, delay in steps:
+        now += delay
+        assert guard.update(value, now) is reference._update(value, now)
+        assert guard.as_dict() == reference.as_dict()
+        assert guard.holding == reference.holding

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from hypothesis import given, settings, strategies as st
 import pytest
 
 from custom_components.lowi_ores.counter_guard import CounterGuard, CounterLimits
@@ -74,3 +75,33 @@ def test_restore_reports_from_the_stored_state() -> None:
     calls.clear()
     make_counters(calls, now).restore(None, 0.0)
     assert calls == [("import_day", None), ("import_night", None)]
+
+
+_RAW = st.one_of(st.none(), st.sampled_from([0.0, 999_000.0, 1_000_000.0, 1_000_001.0, 5e6]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(_RAW, _RAW, st.sampled_from([0.0, 10.0, 3600.0])), max_size=40),
+    st.booleans(),
+)
+def test_offer_returns_the_accepted_values(
+    steps: list[tuple[float | None, float | None, float]], restored: bool
+) -> None:
+    """What offer returns is each counter's accepted value, and the same mapping if none moved.
+
+    The coordinator builds the sensors' values only when the mapping is a new one.
+    """
+    now = [0.0]
+    counters = make_counters([], now)
+    if restored:
+        counters.restore({"import_day": {"value": 1_000_000.0, "time": 0.0}}, 0.0)
+    shown = counters.offer({}, 0.0)
+    for day, night, delay in steps:
+        now[0] += delay
+        before = {key: counters.value(key) for key in counters.guards}
+        result = counters.offer({"import_day": day, "import_night": night}, now[0])
+        after = {key: counters.value(key) for key in counters.guards}
+        assert result == after
+        assert (result is shown) == (after == before)
+        shown = result

@@ -10,6 +10,8 @@ from hypothesis import given, settings, strategies as st
 import pytest
 
 from custom_components.lowi_ores.parser import (
+    _TEXT_NUMBERS,
+    _TEXT_NUMBERS_SIZE,
     MAX_PAYLOAD_BYTES,
     Reading,
     Rejected,
@@ -164,7 +166,7 @@ def test_unexpected_error_is_a_rejection(monkeypatch: pytest.MonkeyPatch) -> Non
     def boom(*_args: Any, **_kwargs: Any) -> None:
         raise MemoryError
 
-    monkeypatch.setattr("custom_components.lowi_ores.parser.json.loads", boom)
+    monkeypatch.setattr("custom_components.lowi_ores.parser._DECODER.decode", boom)
     assert parse_payload(b'{"PI": 1}') == Rejected("unexpected error: MemoryError")
 
 
@@ -267,3 +269,18 @@ def test_base_payload_fields_are_all_known() -> None:
         "ident", "device_CH", "Name", "Type", "Units", "U", "I", "T",
         "PI", "PE", "CIH", "CIL", "CEH", "CEL", "CG", "CW",
     }  # fmt: skip
+
+
+def test_numeric_texts_table_stays_small() -> None:
+    """Texts are looked up in a table of those seen before, which never grows past its size."""
+    for number in range(3 * _TEXT_NUMBERS_SIZE):
+        result = parse_payload(f'{{"PI": "{number}.5", "PE": "{number}"}}'.encode())
+        assert isinstance(result, Reading)
+        assert (result.import_power, result.export_power) == (number + 0.5, number)
+        assert len(_TEXT_NUMBERS) <= _TEXT_NUMBERS_SIZE
+    # A text seen before is one look-up, and gives the same number.
+    assert parse_payload(b'{"PI": "7.5", "PE": "-7.5"}') == Rejected(
+        "field PE: negative value -7.5"
+    )
+    assert _TEXT_NUMBERS["-7.5"] == -7.5
+    assert parse_payload(b'{"PE": "-7.5"}') == Rejected("field PE: negative value -7.5")

@@ -96,6 +96,14 @@ class CounterGuard:
 
     def update(self, value: float, time: float) -> Verdict:
         """Offer a value received at time (seconds, monotonic within a run or epoch)."""
+        if value == self.value and self._candidate is None and self.behind_since is None:
+            # The usual message: the counter has not moved. Accepted, as the rule below would.
+            self.time = time
+            return Verdict.ACCEPTED
+        return self._update(value, time)
+
+    def _update(self, value: float, time: float) -> Verdict:
+        """Apply the rule to a value (the rule in full, for any value)."""
         if (
             self.value is not None
             and self.time is not None

@@ -49,12 +49,15 @@ class GuardedCounters:
         self._ident = ident
         self._on_behind = on_behind
         self._behind_reported: set[str] = set()
+        # Each counter's accepted value in the sensors' unit: a new mapping when one changes.
+        self._values = self._accepted_values()
 
     def restore(self, stored: Any, now: float) -> None:
         """Restore the guards from as_dict() output; report what they say about issues."""
         if isinstance(stored, dict):
             for key, guard in self.guards.items():
                 guard.restore(stored.get(key))
+        self._values = self._accepted_values()
         for key, guard in self.guards.items():
             # Issues are stored: start from what the restored guards say.
             self._on_behind(key, None)
@@ -74,19 +77,35 @@ class GuardedCounters:
         value = self.guards[key].value
         return None if value is None else round(value / self.divisors[key], 3)
 
-    def offer(self, values: Mapping[str, float | None], now: float) -> None:
-        """Offer a message's values (as sent; None when the message has none) to the guards."""
+    def _accepted_values(self) -> Mapping[str, float | None]:
+        return {key: self.value(key) for key in self.guards}
+
+    def offer(
+        self, values: Mapping[str, float | None], now: float
+    ) -> Mapping[str, float | None]:
+        """Offer a message's values (as sent; None when the message has none) to the guards.
+
+        Returns every counter's accepted value in the sensors' unit: the same mapping as for
+        the previous message when none changed (most messages), else a new one.
+        """
         held = False
         for key, raw in values.items():
             if raw is not None:
-                held |= self._offer(key, self.guards[key], raw, now)
+                guard = self.guards[key]
+                before = guard.value
+                held |= self._offer(key, guard, raw, now)
+                if guard.value != before:
+                    self._values = {**self._values, key: self.value(key)}
         if not held:
             self.held_back_log.clear()
+        return self._values
 
     def _offer(self, key: str, guard: CounterGuard, raw: float, now: float) -> bool:
         """Offer a value to a counter's guard and log what it did; True when held back."""
         previous, was_behind = guard.value, guard.behind_since is not None
         verdict = guard.update(raw, now)
+        if verdict is Verdict.ACCEPTED and not was_behind:
+            return False  # the usual message: nothing to log or report
         if verdict is Verdict.HELD:
             self.held_back[key] += 1
             if previous is not None:

@@ -21,21 +21,28 @@ MIN_VOTES: Final = 10
 WINDOW: Final = 60
 
 
+# On a logarithmic scale, U x I / divisor is nearer the power for the milliampere divisor
+# exactly when U x I / power is above the geometric mean of the two divisors.
+_MILLI_ABOVE: Final = math.sqrt(SCALES["milliampere"] * SCALES["centiampere"])
+
+
 @dataclass(slots=True)
 class CurrentScaleEstimator:
     """Votes of recent loaded readings for one scale or the other."""
 
     _votes: deque[str] = field(default_factory=lambda: deque(maxlen=WINDOW))
+    # Votes in the window, by scale: kept as they come and go (read for every message).
+    _counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SCALES, 0))
 
     def add(self, voltage: float | None, current_raw: float | None, power: float | None) -> None:
         """Record one reading; readings without enough load are ignored."""
         if not voltage or not current_raw or power is None or power < MIN_POWER_W:
             return
-        best = min(
-            SCALES,
-            key=lambda name: abs(math.log10(voltage * current_raw / SCALES[name] / power)),
-        )
+        best = "milliampere" if voltage * current_raw / power >= _MILLI_ABOVE else "centiampere"
+        if len(self._votes) == WINDOW:
+            self._counts[self._votes[0]] -= 1
         self._votes.append(best)
+        self._counts[best] += 1
 
     @property
     def votes(self) -> int:
@@ -45,9 +52,9 @@ class CurrentScaleEstimator:
     @property
     def scale(self) -> str | None:
         """Return the scale most recent votes agree on, or None while unsure."""
-        if len(self._votes) < MIN_VOTES:
+        if (votes := len(self._votes)) < MIN_VOTES:
             return None
-        counts = {name: self._votes.count(name) for name in SCALES}
-        winner = max(counts, key=lambda name: counts[name])
+        counts = self._counts
+        winner = max(counts, key=counts.__getitem__)
         # A clear majority, or stay unsure.
-        return winner if counts[winner] >= 0.8 * len(self._votes) else None
+        return winner if counts[winner] >= 0.8 * votes else None

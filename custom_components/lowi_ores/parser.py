@@ -8,7 +8,6 @@ a payload is either a :class:`Reading` or a :class:`Rejected` with a reason.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 import json
 import math
 import re
@@ -88,6 +87,10 @@ def _reject_constant(name: str) -> float:
     raise _FieldError(f"{name} is not a number")
 
 
+# NaN and Infinity are not numbers a meter sends (Python's json would accept them).
+_DECODER: Final = json.JSONDecoder(parse_constant=_reject_constant)
+
+
 def _decimal_text(text: str) -> float | None:
     """Return the number a decimal text holds (spaces around allowed), else None."""
     stripped = text.strip()
@@ -98,24 +101,29 @@ def _decimal_text(text: str) -> float | None:
 
 # A dongle repeats most of its texts from one message to the next (the indexes move a Wh at a
 # time, gas, water and the tariff rarely): most fields are then one dictionary look-up. Only
-# short texts are kept, so the cache stays small whatever arrives.
-_cached_decimal_text: Final = lru_cache(maxsize=256)(_decimal_text)
+# short texts are kept, and the table starts afresh when full, so it stays small whatever
+# arrives.
+_TEXT_NUMBERS: Final[dict[str, float]] = {}
+_TEXT_NUMBERS_SIZE: Final = 512
 _CACHED_TEXT_LENGTH: Final = 48
 
 
 def _number(field: str, value: Any) -> float | None:
     """Return a finite float from a JSON number or numeric text; None when absent."""
-    if type(value) is str and value:
-        # The dongle's usual form, checked first: numeric text.
-        number = (
-            _cached_decimal_text(value)
-            if len(value) <= _CACHED_TEXT_LENGTH
-            else _decimal_text(value)
-        )
-        if number is None:
+    if type(value) is str:
+        # The dongle's usual form, checked first: numeric text, most often seen before.
+        if (number := _TEXT_NUMBERS.get(value)) is not None:
+            return number
+        if not value:
+            return None
+        if (number := _decimal_text(value)) is None:
             raise _FieldError(f"field {field}: not a number: {value[:20]!r}")
+        if len(value) <= _CACHED_TEXT_LENGTH:
+            if len(_TEXT_NUMBERS) >= _TEXT_NUMBERS_SIZE:
+                _TEXT_NUMBERS.clear()
+            _TEXT_NUMBERS[value] = number
         return number
-    if value is None or value == "":
+    if value is None:
         return None
     if isinstance(value, bool):
         raise _FieldError(f"field {field}: a boolean is not a number")
@@ -188,10 +196,10 @@ def _parse(payload: bytes | bytearray | str) -> Reading | Rejected:
         text = payload
         if len(text) > MAX_PAYLOAD_BYTES:
             return Rejected(f"payload too large ({len(text)} characters)")
-    if not text.strip():
+    if not text or text.isspace():
         return Rejected("empty payload")
     try:
-        data = json.loads(text, parse_constant=_reject_constant)
+        data = _DECODER.decode(text)
     except _FieldError:
         return Rejected("payload contains NaN or Infinity")
     except ValueError, RecursionError:
@@ -202,10 +210,16 @@ def _parse(payload: bytes | bytearray | str) -> Reading | Rejected:
     # Only the fields the payload has (a channel sends a few of the sixteen), in its order.
     values: dict[str, Any] = {}
     for field, raw in data.items():
-        if (attribute := _NUMERIC_FIELDS.get(field)) is not None and (
-            value := _non_negative(field, raw)
-        ) is not None:
-            values[attribute] = value
+        if (attribute := _NUMERIC_FIELDS.get(field)) is None:
+            continue
+        # Most texts were seen before: one look-up, without the call.
+        if (value := _TEXT_NUMBERS.get(raw) if type(raw) is str else None) is None and (
+            value := _number(field, raw)
+        ) is None:
+            continue
+        if value < 0:
+            raise _FieldError(f"field {field}: negative value {value:g}")
+        values[attribute] = value
     tariff_code = _whole("T", data.get("T"))
     relay_on = _relay(data.get("REL"))
     if tariff_code is None and relay_on is None and not values:

@@ -68,7 +68,8 @@ class PushCoordinator[DataT](DataUpdateCoordinator[DataT]):
             self.last_update_success = True
             self.async_update_listeners()
             return
-        for update_callback, watch in list(self._pushed_to):
+        # A copy: a listener may add or remove listeners (new entities, removed ones).
+        for update_callback, watch in self._pushed_to.copy():
             try:
                 if watch is not None:
                     if (value := watch.read()) == watch.last:
