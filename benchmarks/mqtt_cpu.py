@@ -9,6 +9,9 @@ message stream and the same 15 sensors in each:
 - floor_attributes: the same, with the attributes an entity's state carries (friendly name,
   unit, device class, state class), so that the recorder stores the same states as for an
   integration's sensors;
+- floor_entities: one ``json.loads`` and 15 registered ``SensorEntity`` objects, each written
+  only when its value changed (as Home Assistant's MQTT sensors and lowi_ores do): the least an
+  integration exposing these sensors as entities can cost;
 - yaml: the 15 MQTT sensors with ``value_json`` templates that LoWi3 owners write (YAML below);
 - lowi_ores: this integration with its default options;
 - intervals: three LoWi3 entries in one Home Assistant, ``power_interval`` 0, 10 and 60, each
@@ -206,6 +209,7 @@ from typing import Any
 from homeassistant.components import mqtt
 from homeassistant.core import callback
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.discovery import async_load_platform
 
 DOMAIN = "lowi_bench"
 SENSORS = {sensors!r}
@@ -248,6 +252,11 @@ async def async_setup(hass, config):
     for floor in conf.get("floors", []):
         await mqtt.async_wait_for_mqtt_client(hass)
         await subscribe_floor(hass, floor["topic"], floor["attributes"], floor["prefix"])
+    for topic in conf.get("entity_floors", []):
+        # The floor with entities: sensor.py of this helper.
+        hass.async_create_task(
+            async_load_platform(hass, "sensor", DOMAIN, {{"topic": topic}}, config)
+        )
 
     async def enable(call):
         registry = er.async_get(hass)
@@ -292,6 +301,49 @@ async def async_setup(hass, config):
 '''
 
 
+# The floor with entities (the helper's sensor platform): one json.loads and 15 registered
+# SensorEntity objects, each written only when its value changed, as Home Assistant's MQTT
+# sensors and lowi_ores do. What every integration exposing these sensors pays at least.
+HELPER_SENSOR: Final = '''
+"""Benchmark helper's entity floor, written by benchmarks/mqtt_cpu.py; never shipped."""
+import json
+
+from homeassistant.components import mqtt
+from homeassistant.components.sensor import SensorEntity
+from homeassistant.core import callback
+
+from . import SENSORS, floor_values
+
+
+class FloorSensor(SensorEntity):
+    _attr_should_poll = False
+    _attr_native_value = None
+
+    def __init__(self, key, name, unit, device_class, state_class):
+        self._attr_unique_id = f"lowi_bench_entity_floor_{key}"
+        self._attr_name = f"LoWi3 entity floor {name}"
+        self._attr_native_unit_of_measurement = unit
+        self._attr_device_class = device_class
+        self._attr_state_class = state_class
+
+
+async def async_setup_platform(hass, config, async_add_entities, discovery_info=None):
+    entities = {key: FloorSensor(key, *rest) for key, *rest in SENSORS}
+    async_add_entities(entities.values())
+
+    @callback
+    def received(msg):
+        for key, value in floor_values(json.loads(msg.payload)).items():
+            entity = entities[key]
+            if value != entity._attr_native_value and entity.hass is not None:
+                entity._attr_native_value = value
+                entity.async_write_ha_state()
+
+    await mqtt.async_wait_for_mqtt_client(hass)
+    await mqtt.async_subscribe(hass, discovery_info["topic"], received, encoding=None)
+'''
+
+
 def write_helper(folder: Path) -> Helper:
     """Write the helper integration's module; return it as a configuration folder's helper."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -301,7 +353,9 @@ def write_helper(folder: Path) -> Helper:
     ]
     source = folder / "lowi_bench.py"
     source.write_text(HELPER.format(sensors=sensors, floor_values=inspect.getsource(floor_values)))
-    return Helper("lowi_bench", "LoWi3 benchmark helper", source, ("mqtt",))
+    sensor = folder / "lowi_bench_sensor.py"
+    sensor.write_text(HELPER_SENSOR)
+    return Helper("lowi_bench", "LoWi3 benchmark helper", source, ("mqtt",), (("sensor", sensor),))
 
 
 CHANNEL_TOPICS: Final = {f"ch{n}": f"{IDENT}/PUB/CH{n}" for n in range(1, 15)}
@@ -469,17 +523,21 @@ def home_assistant(
     yaml: str = "",
     lowi: list[tuple[str, dict[str, Any]]] | None = None,
     floors: tuple[tuple[str, bool, str], ...] = (),
+    entity_floors: tuple[str, ...] = (),
 ) -> Iterator[HomeAssistant]:
     """Start a Home Assistant with the helper and the given setup; stop it afterwards."""
     config_dir = workdir / "config"
     port = free_port()
-    # The floor integrations: (topic, with attributes, entity id prefix).
-    helper_yaml = "\nlowi_bench:\n  floors:\n" + "".join(
-        f"    - topic: {topic}\n      attributes: {str(full).lower()}\n      prefix: {prefix}\n"
-        for topic, full, prefix in floors
-    )
-    if not floors:
-        helper_yaml = "\nlowi_bench:\n"
+    # The floor integrations: (topic, with attributes, entity id prefix); the entity floors by
+    # topic.
+    helper_yaml = "\nlowi_bench:\n"
+    if floors:
+        helper_yaml += "  floors:\n" + "".join(
+            f"    - topic: {topic}\n      attributes: {str(full).lower()}\n      prefix: {prefix}\n"
+            for topic, full, prefix in floors
+        )
+    if entity_floors:
+        helper_yaml += "  entity_floors:\n" + "".join(f"    - {t}\n" for t in entity_floors)
     login = write_config(
         config_dir,
         broker_host="127.0.0.1",
@@ -633,7 +691,11 @@ def measure(
     topics = topics or {name: TOPIC}
     overridden_prefixes = prefixes
     prefixes = {
-        key: "sensor.floor_" if setup.get("floors") else "sensor.lowi3_" + topic.split("/")[0]
+        key: "sensor.floor_"
+        if setup.get("floors")
+        else "sensor.lowi3_entity_floor_"
+        if setup.get("entity_floors")
+        else "sensor.lowi3_" + topic.split("/")[0]
         for key, topic in topics.items()
     }
     if setup.get("yaml"):
@@ -732,7 +794,7 @@ def main() -> None:
         "--only",
         nargs="*",
         default=None,
-        help="floor floor_attributes yaml lowi_ores intervals channels channels_yaml "
+        help="floor floor_attributes floor_entities yaml lowi_ores intervals channels channels_yaml "
         "channels_yaml_power channels_interval_10",
     )
     parser.add_argument(
@@ -748,7 +810,8 @@ def main() -> None:
     parser.add_argument(
         "--one-instance",
         action="store_true",
-        help="floor, floor_attributes, yaml and lowi_ores in one Home Assistant, in turn "
+        help="floor, floor_attributes, floor_entities, yaml and lowi_ores in one Home Assistant, "
+        "in turn "
         "(--repeat rounds)",
     )
     parser.add_argument("--memory", type=int, default=0, help="only a memory run of N messages")
@@ -779,6 +842,7 @@ def run(workdir: Path, broker: Mosquitto, args: argparse.Namespace) -> None:
         or (
             "floor",
             "floor_attributes",
+            "floor_entities",
             "yaml",
             "lowi_ores",
             "intervals",
@@ -795,6 +859,7 @@ def run(workdir: Path, broker: Mosquitto, args: argparse.Namespace) -> None:
         setups: dict[str, dict[str, Any]] = {
             "floor": {"floors": ((TOPIC, False, "sensor.floor_"),)},
             "floor_attributes": {"floors": ((TOPIC, True, "sensor.floor_"),)},
+            "floor_entities": {"entity_floors": (TOPIC,)},
             "yaml": {"yaml": yaml_sensors()},
             "lowi_ores": {"lowi": [(IDENT, {})]},
         }
@@ -809,39 +874,23 @@ def run(workdir: Path, broker: Mosquitto, args: argparse.Namespace) -> None:
                     flush=True,
                 )
         run_channels(folder, broker, args, wanted, rounds=rounds, number=number)
-    results = [
-        median_result(rounds[name])
-        for name in ("floor", "floor_attributes", "yaml", "lowi_ores")
-        if name in rounds
-    ]
+    results = [median_result(rounds[name]) for name in CPU_SETUPS if name in rounds]
     channel_results = [
         median_result(rounds[name])
         for name in ("channels", "channels_yaml", "channels_yaml_power", "channels_interval_10")
         if name in rounds
     ]
-    floor = next((r.cpu_ms for r in results if r.name == "floor"), None)
-    same = next((r.cpu_ms for r in results if r.name == "floor_attributes"), None)
-    yaml = next((r.cpu_ms for r in results if r.name == "yaml"), None)
     print(
         f"\n{args.messages} messages at {args.rate:g}/s; HA CPU per message above idle"
         + (f", median of {args.repeat} rounds" if args.repeat > 1 else "")
     )
-    print("setup              ms/msg  x floor  x floor_attributes  x yaml  rows/msg  load")
-    for result in results:
-        ratio_floor = f"{result.cpu_ms / floor:7.2f}" if floor else "      -"
-        ratio_same = f"{result.cpu_ms / same:18.2f}" if same else " " * 17 + "-"
-        ratio_yaml = f"{result.cpu_ms / yaml:6.2f}" if yaml else "     -"
-        rows = sum(result.rows.values())
-        print(
-            f"{result.name:<17} {result.cpu_ms:7.3f}  {ratio_floor}  {ratio_same}  {ratio_yaml}  "
-            f"{rows:8.2f}  {result.load}"
-        )
+    print_cpu_table(results, rounds)
     for result in results:
         print(
             f"  {result.name}, CPU ms per message by thread (idle included): "
             + ", ".join(f"{thread} {ms:.3f}" for thread, ms in result.threads.items())
         )
-    print_round_ratios(rounds, "lowi_ores", ("floor", "floor_attributes", "yaml"))
+    print_round_ratios(rounds, "lowi_ores", CPU_SETUPS[:-1])
     for result in results:
         written = result.entities[result.name]
         print(f"  {result.name}: {len(written)} sensors written, rows: {written}")
@@ -898,6 +947,7 @@ def run(workdir: Path, broker: Mosquitto, args: argparse.Namespace) -> None:
 ONE_INSTANCE_TOPICS: Final = {
     "floor": "bench/floor/CH0",
     "floor_attributes": "bench/floor_attributes/CH0",
+    "floor_entities": "bench/floor_entities/CH0",
     "yaml": "bench/yaml/CH0",
     "lowi_ores": TOPIC,
 }
@@ -933,6 +983,7 @@ def run_one_instance(workdir: Path, broker: Mosquitto, args: argparse.Namespace)
             (ONE_INSTANCE_TOPICS["floor"], False, "sensor.floor_"),
             (ONE_INSTANCE_TOPICS["floor_attributes"], True, "sensor.floor_attributes_"),
         ),
+        entity_floors=(ONE_INSTANCE_TOPICS["floor_entities"],),
     ) as hass:
         assert hass.pid is not None
         db = hass.config_dir / "home-assistant_v2.db"
@@ -972,25 +1023,37 @@ def run_one_instance(workdir: Path, broker: Mosquitto, args: argparse.Namespace)
         finally:
             publisher.close()
     results = [median_result(rounds[name]) for name in names]
-    floor, same, yaml = (results[0].cpu_ms, results[1].cpu_ms, results[2].cpu_ms)
     print(
         f"\nOne Home Assistant, {args.messages} messages at {args.rate:g}/s per setup and round; "
         f"HA CPU per message above idle, median of {args.repeat} rounds"
     )
+    print_cpu_table(results, rounds)
+    print_round_ratios(rounds, "lowi_ores", CPU_SETUPS[:-1])
+
+
+# The CPU setups, in the order of the tables; each but the last is a column of ratios.
+CPU_SETUPS: Final = ("floor", "floor_attributes", "floor_entities", "yaml", "lowi_ores")
+
+
+def print_cpu_table(results: list[Result], rounds: dict[str, list[Result]]) -> None:
+    """Print each setup's median CPU per message, its ratio to the others, rows and threads."""
+    measured = {result.name: result.cpu_ms for result in results}
+    columns = [name for name in CPU_SETUPS[:-1] if name in measured]
     print(
-        "setup              ms/msg  x floor  x floor_attributes  x yaml  rows/msg  loop  recorder"
+        f"{'setup':<16} {'ms/msg':>7}"
+        + "".join(f"  x {name}" for name in columns)
+        + "  rows/msg    loop  recorder"
     )
     for result in results:
         print(
-            f"{result.name:<17} {result.cpu_ms:7.3f}  {result.cpu_ms / floor:7.2f}  "
-            f"{result.cpu_ms / same:18.2f}  {result.cpu_ms / yaml:6.2f}  "
-            f"{sum(result.rows.values()):8.2f}  "
+            f"{result.name:<16} {result.cpu_ms:7.3f}"
+            + "".join(f"  {result.cpu_ms / measured[name]:{len(name) + 2}.2f}" for name in columns)
+            + f"  {sum(result.rows.values()):8.2f}  "
             + "  ".join(
-                f"{median([r.threads.get(t, 0.0) for r in rounds[result.name]]):.3f}"
+                f"{median([r.threads.get(t, 0.0) for r in rounds[result.name]]):6.3f}"
                 for t in ("python", "Recorder")
             )
         )
-    print_round_ratios(rounds, "lowi_ores", ("floor", "floor_attributes", "yaml"))
 
 
 def median(values: list[float]) -> float:

@@ -86,12 +86,16 @@ class Helper:
     name: str
     source: Path
     dependencies: tuple[str, ...] = ()
+    # Its platforms, if any: module name in the integration ("sensor") -> plain module.
+    platforms: tuple[tuple[str, Path], ...] = ()
 
     def write(self, components: Path) -> Path:
         """Write the integration's folder into `components`; return it."""
         folder = components / self.domain
         folder.mkdir(parents=True)
         shutil.copyfile(self.source, folder / "__init__.py")
+        for platform, source in self.platforms:
+            shutil.copyfile(source, folder / f"{platform}.py")
         manifest = {
             "domain": self.domain,
             "name": self.name,

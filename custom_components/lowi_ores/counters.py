@@ -80,9 +80,7 @@ class GuardedCounters:
     def _accepted_values(self) -> Mapping[str, float | None]:
         return {key: self.value(key) for key in self.guards}
 
-    def offer(
-        self, values: Mapping[str, float | None], now: float
-    ) -> Mapping[str, float | None]:
+    def offer(self, values: Mapping[str, float | None], now: float) -> Mapping[str, float | None]:
         """Offer a message's values (as sent; None when the message has none) to the guards.
 
         Returns every counter's accepted value in the sensors' unit: the same mapping as for
