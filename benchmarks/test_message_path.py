@@ -4,7 +4,9 @@ The simulated stream of `scripts/benchmark --mqtt` (one second of meter time per
 same 15 sensors (voltage and current enabled), through Home Assistant's own MQTT client (only
 paho is mocked), without recorder. The floor is a callback doing one ``json.loads`` and 15
 ``hass.states.async_set`` with the attributes the integration's states carry (friendly name,
-unit, device class, state class), so both write the same states. Best of several rounds,
+unit, device class, state class), so both write the same states; the entity floor does the
+same with 15 registered sensor entities, each written when its value changed, as the
+integration's and Home Assistant's MQTT sensors are. Best of several rounds,
 microseconds of CPU per message. With ``LOWI_PROFILE=1`` it prints a cProfile of the
 integration's rounds. A benchmark: nothing is asserted about time.
 """
@@ -20,11 +22,16 @@ import time
 from typing import Any
 
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_mqtt_message
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    MockEntityPlatform,
+    async_fire_mqtt_message,
+)
 
 from benchmarks.mqtt_cpu import SENSORS, floor_values, stream
 from custom_components.lowi_ores.const import CONF_IDENT, DOMAIN
 from homeassistant.components import mqtt
+from homeassistant.components.sensor import SensorDeviceClass, SensorEntity, SensorStateClass
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from tests.conftest import IDENT, TOPIC
@@ -85,6 +92,55 @@ async def test_floor_in_process(hass: HomeAssistant) -> None:
         async_fire_mqtt_message(hass, TOPIC, payload)
     await hass.async_block_till_done()
     print(f"\nfloor with the same attributes: {await best_microseconds(hass):.1f} us")
+
+
+class FloorSensor(SensorEntity):
+    """One of the entity floor's sensors: its value set and written by the floor's callback."""
+
+    _attr_should_poll = False
+
+    def __init__(
+        self,
+        key: str,
+        name: str,
+        unit: str | None,
+        device_class: str | None,
+        state_class: str | None,
+    ) -> None:
+        """Initialize with what the integration's sensor of that key shows."""
+        self._attr_unique_id = f"entity_floor_{key}"
+        self._attr_name = f"LoWi3 entity floor {name}"
+        self._attr_native_unit_of_measurement = unit
+        self._attr_device_class = SensorDeviceClass(device_class) if device_class else None
+        self._attr_state_class = SensorStateClass(state_class) if state_class else None
+        self._attr_native_value = None
+
+
+@pytest.mark.usefixtures("mqtt_mock")
+async def test_entity_floor_in_process(hass: HomeAssistant) -> None:
+    """One json.loads and 15 registered sensor entities, each written when its value changed.
+
+    The least an integration exposing these sensors as entities can cost (the real-HA
+    benchmark's floor_entities).
+    """
+    entities = {key: FloorSensor(key, *rest) for key, *rest, _ in SENSORS}
+    await MockEntityPlatform(hass, domain="sensor", platform_name="floor").async_add_entities(
+        entities.values()
+    )
+
+    @callback
+    def received(msg: Any) -> None:
+        for key, value in floor_values(json.loads(msg.payload)).items():
+            entity = entities[key]
+            if value != entity.native_value:
+                entity._attr_native_value = value
+                entity.async_write_ha_state()
+
+    await mqtt.async_subscribe(hass, TOPIC, received, encoding=None)
+    for payload in PAYLOADS[:5]:
+        async_fire_mqtt_message(hass, TOPIC, payload)
+    await hass.async_block_till_done()
+    print(f"\nentity floor: {await best_microseconds(hass):.1f} us")
 
 
 @pytest.mark.usefixtures("mqtt_mock")
