@@ -301,49 +301,6 @@ async def async_setup(hass, config):
 '''
 
 
-# The floor with entities (the helper's sensor platform): one json.loads and 15 registered
-# SensorEntity objects, each written only when its value changed, as Home Assistant's MQTT
-# sensors and lowi_ores do. What every integration exposing these sensors pays at least.
-HELPER_SENSOR: Final = '''
-"""Benchmark helper's entity floor, written by benchmarks/mqtt_cpu.py; never shipped."""
-import json
-
-from homeassistant.components import mqtt
-from homeassistant.components.sensor import SensorEntity
-from homeassistant.core import callback
-
-from . import SENSORS, floor_values
-
-
-class FloorSensor(SensorEntity):
-    _attr_should_poll = False
-    _attr_native_value = None
-
-    def __init__(self, key, name, unit, device_class, state_class):
-        self._attr_unique_id = f"lowi_bench_entity_floor_{key}"
-        self._attr_name = f"LoWi3 entity floor {name}"
-        self._attr_native_unit_of_measurement = unit
-        self._attr_device_class = device_class
-        self._attr_state_class = state_class
-
-
-async def async_setup_platform(hass, config, async_add_entities, discovery_info=None):
-    entities = {key: FloorSensor(key, *rest) for key, *rest in SENSORS}
-    async_add_entities(entities.values())
-
-    @callback
-    def received(msg):
-        for key, value in floor_values(json.loads(msg.payload)).items():
-            entity = entities[key]
-            if value != entity._attr_native_value and entity.hass is not None:
-                entity._attr_native_value = value
-                entity.async_write_ha_state()
-
-    await mqtt.async_wait_for_mqtt_client(hass)
-    await mqtt.async_subscribe(hass, discovery_info["topic"], received, encoding=None)
-'''
-
-
 def write_helper(folder: Path) -> Helper:
     """Write the helper integration's module; return it as a configuration folder's helper."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -353,9 +310,9 @@ def write_helper(folder: Path) -> Helper:
     ]
     source = folder / "lowi_bench.py"
     source.write_text(HELPER.format(sensors=sensors, floor_values=inspect.getsource(floor_values)))
-    sensor = folder / "lowi_bench_sensor.py"
-    sensor.write_text(HELPER_SENSOR)
-    return Helper("lowi_bench", "LoWi3 benchmark helper", source, ("mqtt",), (("sensor", sensor),))
+    # The floor with entities is the helper's sensor platform.
+    platforms = (("sensor", Path(__file__).with_name("entity_floor.py")),)
+    return Helper("lowi_bench", "LoWi3 benchmark helper", source, ("mqtt",), platforms)
 
 
 CHANNEL_TOPICS: Final = {f"ch{n}": f"{IDENT}/PUB/CH{n}" for n in range(1, 15)}

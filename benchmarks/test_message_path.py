@@ -28,10 +28,10 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_mqtt_message,
 )
 
+from benchmarks.entity_floor import floor_sensors, write_changed
 from benchmarks.mqtt_cpu import SENSORS, floor_values, stream
 from custom_components.lowi_ores.const import CONF_IDENT, DOMAIN
 from homeassistant.components import mqtt
-from homeassistant.components.sensor import SensorDeviceClass, SensorEntity, SensorStateClass
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from tests.conftest import IDENT, TOPIC
@@ -94,28 +94,6 @@ async def test_floor_in_process(hass: HomeAssistant) -> None:
     print(f"\nfloor with the same attributes: {await best_microseconds(hass):.1f} us")
 
 
-class FloorSensor(SensorEntity):
-    """One of the entity floor's sensors: its value set and written by the floor's callback."""
-
-    _attr_should_poll = False
-
-    def __init__(
-        self,
-        key: str,
-        name: str,
-        unit: str | None,
-        device_class: str | None,
-        state_class: str | None,
-    ) -> None:
-        """Initialize with what the integration's sensor of that key shows."""
-        self._attr_unique_id = f"entity_floor_{key}"
-        self._attr_name = f"LoWi3 entity floor {name}"
-        self._attr_native_unit_of_measurement = unit
-        self._attr_device_class = SensorDeviceClass(device_class) if device_class else None
-        self._attr_state_class = SensorStateClass(state_class) if state_class else None
-        self._attr_native_value = None
-
-
 @pytest.mark.usefixtures("mqtt_mock")
 async def test_entity_floor_in_process(hass: HomeAssistant) -> None:
     """One json.loads and 15 registered sensor entities, each written when its value changed.
@@ -123,18 +101,14 @@ async def test_entity_floor_in_process(hass: HomeAssistant) -> None:
     The least an integration exposing these sensors as entities can cost (the real-HA
     benchmark's floor_entities).
     """
-    entities = {key: FloorSensor(key, *rest) for key, *rest, _ in SENSORS}
+    entities = floor_sensors(sensor[:5] for sensor in SENSORS)
     await MockEntityPlatform(hass, domain="sensor", platform_name="floor").async_add_entities(
         entities.values()
     )
 
     @callback
     def received(msg: Any) -> None:
-        for key, value in floor_values(json.loads(msg.payload)).items():
-            entity = entities[key]
-            if value != entity.native_value:
-                entity._attr_native_value = value
-                entity.async_write_ha_state()
+        write_changed(entities, floor_values(json.loads(msg.payload)))
 
     await mqtt.async_subscribe(hass, TOPIC, received, encoding=None)
     for payload in PAYLOADS[:5]:

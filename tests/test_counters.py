@@ -88,20 +88,24 @@ _RAW = st.one_of(st.none(), st.sampled_from([0.0, 999_000.0, 1_000_000.0, 1_000_
 def test_offer_returns_the_accepted_values(
     steps: list[tuple[float | None, float | None, float]], restored: bool
 ) -> None:
-    """What offer returns is each counter's accepted value, and the same mapping if none moved.
+    """Offer returns each counter's accepted value once a message carried it, None before.
 
-    The coordinator builds the sensors' values only when the mapping is a new one.
+    A restored guard shows nothing until the dongle sends that counter again. The mapping is the
+    previous one exactly when nothing it shows changed: the coordinator's data is built from it.
     """
     now = [0.0]
     counters = make_counters([], now)
     if restored:
         counters.restore({"import_day": {"value": 1_000_000.0, "time": 0.0}}, 0.0)
+    carried: set[str] = set()
     shown = counters.offer({}, 0.0)
+    assert shown == {"import_day": None, "import_night": None}
     for day, night, delay in steps:
         now[0] += delay
-        before = {key: counters.value(key) for key in counters.guards}
-        result = counters.offer({"import_day": day, "import_night": night}, now[0])
-        after = {key: counters.value(key) for key in counters.guards}
-        assert result == after
-        assert (result is shown) == (after == before)
+        offered = {"import_day": day, "import_night": night}
+        result = counters.offer(offered, now[0])
+        carried |= {key for key, raw in offered.items() if raw is not None}
+        expected = {key: counters.value(key) if key in carried else None for key in offered}
+        assert result == expected
+        assert (result is shown) == (result == shown)
         shown = result

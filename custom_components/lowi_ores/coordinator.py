@@ -209,10 +209,6 @@ class LowiCoordinator(PushCoordinator[MeterData | None]):
         self._unavailable_logged = False
         self._save_pending = False
         self._reported_estimate: str | None = None
-        # Counters no message has carried yet, and what the last message's counters showed.
-        self._unsent_counters = set(COUNTER_SOURCES)
-        self._accepted_counters: Mapping[str, float | None] | None = None
-        self._shown_counters: Mapping[str, float | None] = {}
 
     async def async_start(self) -> None:
         """Restore the guards, subscribe, and start watching for silence."""
@@ -342,17 +338,13 @@ class LowiCoordinator(PushCoordinator[MeterData | None]):
             )
 
     def _drop_implausible_power(self, reading: Reading) -> Reading:
-        imported, exported = reading.import_power, reading.export_power
-        if (imported is None or imported <= MAX_PLAUSIBLE_POWER_W) and (
-            exported is None or exported <= MAX_PLAUSIBLE_POWER_W
-        ):
+        powers = (("import_power", reading.import_power), ("export_power", reading.export_power))
+        changes: dict[str, None] = {
+            name: None for name, power in powers if (power or 0) > MAX_PLAUSIBLE_POWER_W
+        }
+        if not changes:
             self.implausible_log.clear()
             return reading
-        changes: dict[str, None] = {
-            name: None
-            for name in ("import_power", "export_power")
-            if (getattr(reading, name) or 0) > MAX_PLAUSIBLE_POWER_W
-        }
         for name in changes:
             self.implausible_log.report(
                 name,
@@ -364,29 +356,12 @@ class LowiCoordinator(PushCoordinator[MeterData | None]):
         return replace(reading, **changes)
 
     def _guard_counters(self, reading: Reading, now: float) -> Mapping[str, float | None]:
-        """Offer the message's counters to their guards; return what the sensors show.
-
-        A counter is shown once a message carried it: a guard restored from an earlier run
-        shows nothing for a meter the dongle no longer reports. The mapping is the previous
-        message's when nothing changed.
-        """
+        """Offer the message's counters to their guards; return what the sensors show."""
         raws = {key: getattr(reading, source) for key, source in COUNTER_SOURCES.items()}
-        accepted = self.counters.offer(raws, now)
+        shown = self.counters.offer(raws, now)
         if not self._save_pending and self.counters.started:
             self.async_schedule_save()
-        newly_sent = False
-        if self._unsent_counters and (
-            sent := {key for key in self._unsent_counters if raws[key] is not None}
-        ):
-            self._unsent_counters -= sent
-            newly_sent = True
-        if accepted is not self._accepted_counters or newly_sent:
-            self._accepted_counters = accepted
-            self._shown_counters = {
-                key: None if key in self._unsent_counters else value
-                for key, value in accepted.items()
-            }
-        return self._shown_counters
+        return shown
 
     @callback
     def _counter_behind(self, key: str, figures: tuple[float, float] | None) -> None:

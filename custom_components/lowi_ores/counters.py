@@ -49,15 +49,18 @@ class GuardedCounters:
         self._ident = ident
         self._on_behind = on_behind
         self._behind_reported: set[str] = set()
-        # Each counter's accepted value in the sensors' unit: a new mapping when one changes.
-        self._values = self._accepted_values()
+        # Counters no message has carried yet: not shown, whatever a restored guard holds (a
+        # meter the dongle no longer reports shows nothing).
+        self._unsent = set(guards)
+        # What the sensors show: a new mapping when a value changes, else the same one.
+        self._shown = self._shown_values()
 
     def restore(self, stored: Any, now: float) -> None:
         """Restore the guards from as_dict() output; report what they say about issues."""
         if isinstance(stored, dict):
             for key, guard in self.guards.items():
                 guard.restore(stored.get(key))
-        self._values = self._accepted_values()
+        self._shown = self._shown_values()
         for key, guard in self.guards.items():
             # Issues are stored: start from what the restored guards say.
             self._on_behind(key, None)
@@ -77,26 +80,31 @@ class GuardedCounters:
         value = self.guards[key].value
         return None if value is None else round(value / self.divisors[key], 3)
 
-    def _accepted_values(self) -> Mapping[str, float | None]:
-        return {key: self.value(key) for key in self.guards}
+    def _shown_values(self) -> Mapping[str, float | None]:
+        return {key: None if key in self._unsent else self.value(key) for key in self.guards}
 
     def offer(self, values: Mapping[str, float | None], now: float) -> Mapping[str, float | None]:
         """Offer a message's values (as sent; None when the message has none) to the guards.
 
-        Returns every counter's accepted value in the sensors' unit: the same mapping as for
-        the previous message when none changed (most messages), else a new one.
+        Returns what the sensors show: each counter's accepted value in the sensors' unit, once
+        a message has carried the counter (None before). The same mapping as for the previous
+        message when nothing changed (most messages), else a new one.
         """
-        held = False
+        held = changed = False
         for key, raw in values.items():
             if raw is not None:
                 guard = self.guards[key]
                 before = guard.value
                 held |= self._offer(key, guard, raw, now)
-                if guard.value != before:
-                    self._values = {**self._values, key: self.value(key)}
+                newly_sent = key in self._unsent
+                self._unsent.discard(key)
+                # Shown from now on: a change if it has a value (else it shows None still).
+                changed |= guard.value != before or (newly_sent and guard.value is not None)
+        if changed:
+            self._shown = self._shown_values()
         if not held:
             self.held_back_log.clear()
-        return self._values
+        return self._shown
 
     def _offer(self, key: str, guard: CounterGuard, raw: float, now: float) -> bool:
         """Offer a value to a counter's guard and log what it did; True when held back."""

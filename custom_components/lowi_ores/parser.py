@@ -210,10 +210,7 @@ def _parse(payload: bytes | bytearray | str) -> Reading | Rejected:
     # Only the fields the payload has (a channel sends a few of the sixteen), in its order.
     values: dict[str, Any] = {}
     for field, raw in data.items():
-        if (attribute := _NUMERIC_FIELDS.get(field)) is None:
-            continue
-        # Most texts were seen before: one look-up, without the call.
-        if (value := _TEXT_NUMBERS.get(raw) if type(raw) is str else None) is None and (
+        if (attribute := _NUMERIC_FIELDS.get(field)) is None or (
             value := _number(field, raw)
         ) is None:
             continue

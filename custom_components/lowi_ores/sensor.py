@@ -500,14 +500,6 @@ class LowiSensor(LowiEntity, _PublishedSensor):
         return self._published(data.received.timestamp(), value)
 
     @override
-    def _watched(self) -> tuple[SensorValue, Mapping[str, Any] | None]:
-        # Read for every message: the value straight from the data (a watched sensor has no
-        # publisher, so that is what it shows).
-        if (data := self.coordinator.data) is None:
-            return (self._attr_native_value, self.extra_state_attributes)
-        return (self.entity_description.value_fn(data), self.extra_state_attributes)
-
-    @override
     def _shown(self) -> tuple[object, ...]:
         # The native value is enough: unit and precision do not change between messages.
         # Availability straight from the coordinator: a sensor has no other reason to be away.
@@ -522,7 +514,7 @@ class LowiSensor(LowiEntity, _PublishedSensor):
     def _handle_coordinator_update(self) -> None:
         """Take the new message's value, then write it if it changed."""
         self._take(self.coordinator.last_update_success)
-        self._write_if_changed()
+        super()._handle_coordinator_update()
 
 
 class LowiChannelSensor(LowiChannelEntity, _PublishedSensor):
