@@ -14,6 +14,7 @@ integration's rounds. A benchmark: nothing is asserted about time.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 import cProfile
 import json
 import os
@@ -64,6 +65,15 @@ async def best_microseconds(hass: HomeAssistant, profile: cProfile.Profile | Non
     return best
 
 
+async def print_floor(hass: HomeAssistant, received: Callable[[Any], None], name: str) -> None:
+    """Subscribe a floor's callback, let it see the first messages, then measure and print."""
+    await mqtt.async_subscribe(hass, TOPIC, received, encoding=None)
+    for payload in PAYLOADS[:5]:
+        async_fire_mqtt_message(hass, TOPIC, payload)
+    await hass.async_block_till_done()
+    print(f"\n{name}: {await best_microseconds(hass):.1f} us")
+
+
 @pytest.mark.usefixtures("mqtt_mock")
 async def test_floor_in_process(hass: HomeAssistant) -> None:
     """One json.loads and 15 state writes with the integration's attributes, in a callback."""
@@ -87,11 +97,7 @@ async def test_floor_in_process(hass: HomeAssistant) -> None:
         for key, value in floor_values(json.loads(msg.payload)).items():
             set_state(f"sensor.floor_{key}", str(value), attributes[key])
 
-    await mqtt.async_subscribe(hass, TOPIC, received, encoding=None)
-    for payload in PAYLOADS[:5]:
-        async_fire_mqtt_message(hass, TOPIC, payload)
-    await hass.async_block_till_done()
-    print(f"\nfloor with the same attributes: {await best_microseconds(hass):.1f} us")
+    await print_floor(hass, received, "floor with the same attributes")
 
 
 @pytest.mark.usefixtures("mqtt_mock")
@@ -110,11 +116,7 @@ async def test_entity_floor_in_process(hass: HomeAssistant) -> None:
     def received(msg: Any) -> None:
         write_changed(entities, floor_values(json.loads(msg.payload)))
 
-    await mqtt.async_subscribe(hass, TOPIC, received, encoding=None)
-    for payload in PAYLOADS[:5]:
-        async_fire_mqtt_message(hass, TOPIC, payload)
-    await hass.async_block_till_done()
-    print(f"\nentity floor: {await best_microseconds(hass):.1f} us")
+    await print_floor(hass, received, "entity floor")
 
 
 @pytest.mark.usefixtures("mqtt_mock")
