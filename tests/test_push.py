@@ -40,11 +40,11 @@ async def test_watched_listener_hears_only_changes(hass: HomeAssistant) -> None:
     coordinator = _coordinator(hass)
     calls: list[str] = []
     coordinator.async_add_listener(
-        lambda: calls.append("a"), ValueWatch(lambda: coordinator.data.get("a"))
+        lambda: calls.append("a"), ValueWatch(lambda data: data.get("a"))
     )
     coordinator.async_add_listener(lambda: calls.append("every"))
     remove_b = coordinator.async_add_listener(
-        lambda: calls.append("b"), ValueWatch(lambda: coordinator.data.get("b"))
+        lambda: calls.append("b"), ValueWatch(lambda data: data.get("b"))
     )
 
     coordinator.async_push({"a": 1, "b": 1})  # the watches have seen nothing yet
@@ -69,7 +69,7 @@ async def test_availability_reaches_every_listener_and_resets_watches(
     calls: list[Any] = []
     coordinator.async_add_listener(
         lambda: calls.append(coordinator.data.get("a")),
-        ValueWatch(lambda: coordinator.data.get("a")),
+        ValueWatch(lambda data: data.get("a")),
     )
     coordinator.async_push({"a": 1})
     coordinator.async_push({"a": 1})
@@ -96,7 +96,7 @@ async def test_failing_listener_is_logged_and_others_still_hear(
         raise RuntimeError("boom")
 
     coordinator.async_add_listener(fail)
-    coordinator.async_add_listener(lambda: calls.append("x"), ValueWatch(lambda: 1 / 0))
+    coordinator.async_add_listener(lambda: calls.append("x"), ValueWatch(lambda _data: 1 / 0))
     coordinator.async_add_listener(lambda: calls.append("ok"))
     coordinator.async_push({"a": 1})
     assert calls == ["ok"]

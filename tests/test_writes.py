@@ -7,12 +7,12 @@ N seconds" (power_interval).
 from __future__ import annotations
 
 from typing import Any
-from unittest.mock import PropertyMock, patch
 
 from freezegun.api import FrozenDateTimeFactory
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
+    MockEntityPlatform,
     async_capture_events,
     async_fire_mqtt_message,
     async_fire_time_changed_exact,
@@ -21,7 +21,6 @@ from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
 from custom_components.lowi_ores.const import CONF_POWER_INTERVAL, CONF_TIMEOUT
 from custom_components.lowi_ores.entity import LowiEntity
-from custom_components.lowi_ores.sensor import LowiSensor
 from homeassistant.const import EVENT_STATE_CHANGED, EVENT_STATE_REPORTED, STATE_UNAVAILABLE
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers.entity import EntityDescription
@@ -67,26 +66,39 @@ async def test_unchanged_values_are_not_written(hass: HomeAssistant, dongle: Don
     assert reported == []
 
 
-@pytest.mark.usefixtures("init_integration")
-async def test_changed_attribute_is_written(hass: HomeAssistant, dongle: Dongle) -> None:
-    """The same value with another attribute is a change, and is written."""
+async def test_changed_attribute_is_written(
+    hass: HomeAssistant, init_integration: MockConfigEntry, dongle: Dongle
+) -> None:
+    """An entity with attributes writes a change of them, its state unchanged; not a repeat."""
+    entity = LowiEntity(init_integration.runtime_data.coordinator, EntityDescription(key="plain"))
+    entity._attr_state = "on"
+    entity._attr_extra_state_attributes = {"meter": "A"}
+    await MockEntityPlatform(hass, domain="switch", platform_name="test").async_add_entities(
+        [entity]
+    )
     await dongle.send_confirmed(make_payload())
+    assert entity.entity_id is not None
+    assert hass.states.get(entity.entity_id).attributes["meter"] == "A"
     changed = async_capture_events(hass, EVENT_STATE_CHANGED)
-    with patch.object(
-        LowiSensor, "extra_state_attributes", new_callable=PropertyMock
-    ) as attributes:
-        attributes.return_value = {"meter": "A"}
-        await dongle.send(make_payload())
-        assert len(changed) == len(hass.states.async_entity_ids("sensor"))
-        assert hass.states.get(TARIFF).attributes["meter"] == "A"
-        changed.clear()
-        await dongle.send(make_payload())
-        assert changed == []
-        attributes.return_value = {"meter": "B"}
-        await dongle.send(make_payload())
-    assert hass.states.get(TARIFF).attributes["meter"] == "B"
-    assert hass.states.get(TARIFF).state == "day"
-    assert TARIFF in entity_ids(changed)
+
+    await dongle.send(make_payload())
+    assert entity.entity_id not in entity_ids(changed)
+
+    entity._attr_extra_state_attributes = {"meter": "B"}
+    await dongle.send(make_payload())
+    assert entity_ids(changed) == [entity.entity_id]
+    assert hass.states.get(entity.entity_id).state == "on"
+    assert hass.states.get(entity.entity_id).attributes["meter"] == "B"
+
+
+async def test_meter_sensors_have_no_attributes_of_their_own(
+    hass: HomeAssistant, init_integration: MockConfigEntry, dongle: Dongle
+) -> None:
+    """What a meter sensor shows is its value: no attribute a message could change alone."""
+    await dongle.send_confirmed(make_payload())
+    static = {"friendly_name", "unit_of_measurement", "device_class", "state_class", "options"}
+    for entity_id in hass.states.async_entity_ids("sensor"):
+        assert set(hass.states.get(entity_id).attributes) <= static, entity_id
 
 
 async def test_one_timer_unavailable_exactly_after_the_timeout(

@@ -4,8 +4,8 @@ A LoWi3 message repeats most of the previous one (the indexes move a watt-hour a
 tariff twice a day). Calling every entity for every message, for each to find that it has
 nothing new to show, costs more than the few state writes the message really needs. An entity
 that shows one value of the coordinator's data therefore listens with a `ValueWatch` as its
-context: the coordinator reads that value for each message and calls the entity only when it
-differs from the last one it called it for. Other listeners (no watch) hear of every message,
+context: the coordinator reads that value from its new data for each message and calls the
+entity only when it differs from the last one it called it for. Other listeners (no watch) hear of every message,
 and everyone hears of a change of availability.
 """
 
@@ -25,7 +25,8 @@ _UNSEEN: Final = object()
 class ValueWatch:
     """The value an entity shows: its listener is called when a message changes it."""
 
-    read: Callable[[], object]
+    # Reads the value from the coordinator's data (called for every message: keep it cheap).
+    read: Callable[[Any], object]
     last: object = field(default=_UNSEEN)
 
 
@@ -72,7 +73,7 @@ class PushCoordinator[DataT](DataUpdateCoordinator[DataT]):
         for update_callback, watch in self._pushed_to.copy():
             try:
                 if watch is not None:
-                    if (value := watch.read()) == watch.last:
+                    if (value := watch.read(data)) == watch.last:
                         continue
                     watch.last = value
                 update_callback()

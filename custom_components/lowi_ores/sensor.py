@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -399,7 +399,7 @@ class _PublishedSensor(SensorEntity):
         if publisher is None:
             # Called only for the messages that change what it shows (a publisher needs them
             # all: a mean weighs each value by its time).
-            self.coordinator_context = ValueWatch(self._watched)
+            self.coordinator_context = ValueWatch(self._value_reader())
 
     if TYPE_CHECKING:
 
@@ -453,9 +453,13 @@ class _PublishedSensor(SensorEntity):
         """Return the value to show for the last message."""
         raise NotImplementedError
 
-    def _watched(self) -> tuple[SensorValue, Mapping[str, Any] | None]:
-        """Return what the last message would show: value and attributes."""
-        return (self._publish(), self.extra_state_attributes)
+    def _value_reader(self) -> Callable[[Any], SensorValue]:
+        """Return how to read the value as sent from the coordinator's data (for every message).
+
+        The sensors have no attributes of their own (unit and device class do not change
+        between messages): a message changes what one shows exactly when it changes the value.
+        """
+        raise NotImplementedError
 
     def _take(self, available: bool) -> None:
         """Take a message's value (or the loss of the dongle) before the write decision."""
@@ -500,14 +504,15 @@ class LowiSensor(LowiEntity, _PublishedSensor):
         return self._published(data.received.timestamp(), value)
 
     @override
+    def _value_reader(self) -> Callable[[MeterData], SensorValue]:
+        return self.entity_description.value_fn
+
+    @override
     def _shown(self) -> tuple[object, ...]:
-        # The native value is enough: unit and precision do not change between messages.
-        # Availability straight from the coordinator: a sensor has no other reason to be away.
-        return (
-            self.coordinator.last_update_success,
-            self._attr_native_value,
-            self.extra_state_attributes,
-        )
+        # The native value is enough: unit and precision do not change between messages, and
+        # there are no other attributes. Availability straight from the coordinator: a sensor
+        # has no other reason to be away.
+        return (self.coordinator.last_update_success, self._attr_native_value)
 
     @callback
     @override
@@ -544,6 +549,11 @@ class LowiChannelSensor(LowiChannelEntity, _PublishedSensor):
         return self._published(
             self.coordinator.state.last_received, self.entity_description.value_fn(self.coordinator)
         )
+
+    @override
+    def _value_reader(self) -> Callable[[object], SensorValue]:
+        value_fn, channel = self.entity_description.value_fn, self.coordinator
+        return lambda _state: value_fn(channel)
 
     @override
     def _shown(self) -> tuple[object, ...]:
