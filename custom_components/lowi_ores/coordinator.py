@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 import logging
 from typing import TYPE_CHECKING, Any, Final
@@ -83,7 +83,8 @@ COUNTER_SOURCES: Final = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, for the same reason as Reading: one per message. Nothing changes it once pushed.
+@dataclass(slots=True)
 class MeterData:
     """What the entities show: the last valid reading, in Home Assistant's units."""
 
@@ -91,6 +92,10 @@ class MeterData:
     received: datetime
     # Guarded counters in kWh (electricity) and m3 (gas, water); None until accepted.
     counters: Mapping[str, float | None]
+    # The counters added up, kWh (None while either is unknown): entities, ledger and export.
+    import_total: float | None  # day + night
+    export_total: float | None  # day + night
+    net_index: float | None  # import total minus export total
     current: float | None
     current_scale: str
     tariff: str | None
@@ -112,22 +117,22 @@ class MeterData:
             return None
         return self.reading.import_power - self.reading.export_power
 
-    # Computed once per message from the counters (entities, ledger and export read them).
-    import_total: float | None = field(init=False)  # day + night, kWh
-    export_total: float | None = field(init=False)  # day + night, kWh
-    net_index: float | None = field(init=False)  # import total minus export total, kWh
 
-    def __post_init__(self) -> None:
-        """Add up the day and night counters."""
-        imported = _total(self.counters.get("import_day"), self.counters.get("import_night"))
-        exported = _total(self.counters.get("export_day"), self.counters.get("export_night"))
-        object.__setattr__(self, "import_total", imported)
-        object.__setattr__(self, "export_total", exported)
-        object.__setattr__(
-            self,
-            "net_index",
-            None if imported is None or exported is None else round(imported - exported, 3),
-        )
+@dataclass(frozen=True, slots=True)
+class IndexTotals:
+    """The day and night counters added up, kWh (None while either is unknown)."""
+
+    imported: float | None
+    exported: float | None
+    net: float | None
+
+    @classmethod
+    def of(cls, counters: Mapping[str, float | None]) -> IndexTotals:
+        """Add up the day and night counters (rounded to the counters' Wh)."""
+        imported = _total(counters.get("import_day"), counters.get("import_night"))
+        exported = _total(counters.get("export_day"), counters.get("export_night"))
+        net = None if imported is None or exported is None else round(imported - exported, 3)
+        return cls(imported, exported, net)
 
 
 def _total(day: float | None, night: float | None) -> float | None:
@@ -209,6 +214,9 @@ class LowiCoordinator(PushCoordinator[MeterData | None]):
         self._unavailable_logged = False
         self._save_pending = False
         self._reported_estimate: str | None = None
+        # The counters the sensors show and their totals, added up again when they change.
+        self._counted: Mapping[str, float | None] | None = None
+        self._totals = IndexTotals(None, None, None)
 
     async def async_start(self) -> None:
         """Restore the guards, subscribe, and start watching for silence."""
@@ -285,14 +293,18 @@ class LowiCoordinator(PushCoordinator[MeterData | None]):
         if isinstance(result, Rejected):
             self.rejections.record(msg.topic, result.reason)
             return
-        self.rejections.valid_message()
-        self._async_process(result)
+        now = dt_util.utcnow()
+        timestamp = now.timestamp()
+        self.rejections.valid_message(timestamp)
+        self._async_process(result, now, timestamp)
 
     @callback
-    def _async_process(self, reading: Reading) -> None:
-        now = dt_util.utcnow()
+    def _async_process(self, reading: Reading, now: datetime, timestamp: float) -> None:
         reading = self._drop_implausible_power(reading)
-        counters = self._guard_counters(reading, now.timestamp())
+        counters = self._guard_counters(reading, timestamp)
+        if counters is not self._counted:  # most messages move no counter
+            self._counted = counters
+            self._totals = IndexTotals.of(counters)
         power = sum(p for p in (reading.import_power, reading.export_power) if p is not None)
         self.current_estimator.add(reading.voltage, reading.current_raw, power)
         self._check_current_setting()
@@ -315,6 +327,9 @@ class LowiCoordinator(PushCoordinator[MeterData | None]):
                 reading=reading,
                 received=now,
                 counters=counters,
+                import_total=self._totals.imported,
+                export_total=self._totals.exported,
+                net_index=self._totals.net,
                 current=current,
                 current_scale=scale,
                 tariff=tariff,

@@ -91,27 +91,40 @@ class GuardedCounters:
         message when nothing changed (most messages), else a new one.
         """
         held = changed = False
+        guards, unsent = self.guards, self._unsent
         for key, raw in values.items():
-            if raw is not None:
-                guard = self.guards[key]
-                before = guard.value
-                held |= self._offer(key, guard, raw, now)
-                newly_sent = key in self._unsent
-                self._unsent.discard(key)
+            if raw is None:
+                continue
+            guard = guards[key]
+            before, was_behind = guard.value, guard.behind_since is not None
+            verdict = guard.update(raw, now)
+            if verdict is not Verdict.ACCEPTED or was_behind:  # else nothing to log or report
+                held |= self._report_verdict(
+                    key, guard, verdict, previous=before, was_behind=was_behind, raw=raw, now=now
+                )
+            if key in unsent:
+                unsent.discard(key)
                 # Shown from now on: a change if it has a value (else it shows None still).
-                changed |= guard.value != before or (newly_sent and guard.value is not None)
+                changed |= guard.value is not None
+            changed |= guard.value != before
         if changed:
             self._shown = self._shown_values()
         if not held:
             self.held_back_log.clear()
         return self._shown
 
-    def _offer(self, key: str, guard: CounterGuard, raw: float, now: float) -> bool:
-        """Offer a value to a counter's guard and log what it did; True when held back."""
-        previous, was_behind = guard.value, guard.behind_since is not None
-        verdict = guard.update(raw, now)
-        if verdict is Verdict.ACCEPTED and not was_behind:
-            return False  # the usual message: nothing to log or report
+    def _report_verdict(
+        self,
+        key: str,
+        guard: CounterGuard,
+        verdict: Verdict,
+        *,
+        previous: float | None,
+        was_behind: bool,
+        raw: float,
+        now: float,
+    ) -> bool:
+        """Log and report what a guard did with a value; True when it held the value back."""
         if verdict is Verdict.HELD:
             self.held_back[key] += 1
             if previous is not None:

@@ -21,7 +21,9 @@ _TOPIC_SUFFIX: Final = "/PUB/CH"
 MAX_IDENT_LENGTH: Final = 64
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass's __init__ costs an object.__setattr__ per field (23 per
+# message). Nothing changes a reading after the parser made it (dataclasses.replace copies).
+@dataclass(slots=True)
 class Reading:
     """One valid message of a LoWi3 channel, in the units the dongle sends."""
 

@@ -148,9 +148,10 @@ class HourlyShare:
     last_messages: int = 0
     _start: float | None = None
 
-    def add(self, *, rejected: bool) -> None:
-        """Count a message."""
-        now = self.clock()
+    def add(self, *, rejected: bool, now: float | None = None) -> None:
+        """Count a message (received now, when the caller has read the clock already)."""
+        if now is None:
+            now = self.clock()
         if self._start is None:
             self._start = now
         elif now - self._start >= self.period:
@@ -211,9 +212,9 @@ class RejectionLog:
             detail=reason,
         )
 
-    def valid_message(self) -> None:
-        """Count a valid message."""
-        self.share.add(rejected=False)
+    def valid_message(self, now: float | None = None) -> None:
+        """Count a valid message (received now, when the caller has read the clock already)."""
+        self.share.add(rejected=False, now=now)
         self.problems.clear()
 
     def as_dict(self) -> dict[str, Any]:
