@@ -118,21 +118,17 @@ class MeterData:
         return self.reading.import_power - self.reading.export_power
 
 
-@dataclass(frozen=True, slots=True)
-class IndexTotals:
-    """The day and night counters added up, kWh (None while either is unknown)."""
+def index_totals(
+    counters: Mapping[str, float | None],
+) -> tuple[float | None, float | None, float | None]:
+    """Return the import total, the export total (day + night) and the net index, kWh.
 
-    imported: float | None
-    exported: float | None
-    net: float | None
-
-    @classmethod
-    def of(cls, counters: Mapping[str, float | None]) -> IndexTotals:
-        """Add up the day and night counters (rounded to the counters' Wh)."""
-        imported = _total(counters.get("import_day"), counters.get("import_night"))
-        exported = _total(counters.get("export_day"), counters.get("export_night"))
-        net = None if imported is None or exported is None else round(imported - exported, 3)
-        return cls(imported, exported, net)
+    Each rounded to the counters' Wh; None while a counter it needs is unknown.
+    """
+    imported = _total(counters.get("import_day"), counters.get("import_night"))
+    exported = _total(counters.get("export_day"), counters.get("export_night"))
+    net = None if imported is None or exported is None else round(imported - exported, 3)
+    return imported, exported, net
 
 
 def _total(day: float | None, night: float | None) -> float | None:
@@ -216,7 +212,7 @@ class LowiCoordinator(PushCoordinator[MeterData | None]):
         self._reported_estimate: str | None = None
         # The counters the sensors show and their totals, added up again when they change.
         self._counted: Mapping[str, float | None] | None = None
-        self._totals = IndexTotals(None, None, None)
+        self._totals: tuple[float | None, float | None, float | None] = (None, None, None)
 
     async def async_start(self) -> None:
         """Restore the guards, subscribe, and start watching for silence."""
@@ -302,10 +298,11 @@ class LowiCoordinator(PushCoordinator[MeterData | None]):
     def _async_process(self, reading: Reading, now: datetime, timestamp: float) -> None:
         reading = self._drop_implausible_power(reading)
         counters = self._guard_counters(reading, timestamp)
-        if counters is not self._counted:  # most messages move no counter
+        if counters is not self._counted:  # the same mapping when no counter moved
             self._counted = counters
-            self._totals = IndexTotals.of(counters)
-        power = sum(p for p in (reading.import_power, reading.export_power) if p is not None)
+            self._totals = index_totals(counters)
+        import_total, export_total, net_index = self._totals
+        power = (reading.import_power or 0.0) + (reading.export_power or 0.0)
         self.current_estimator.add(reading.voltage, reading.current_raw, power)
         self._check_current_setting()
         scale = self.current_scale
@@ -327,9 +324,9 @@ class LowiCoordinator(PushCoordinator[MeterData | None]):
                 reading=reading,
                 received=now,
                 counters=counters,
-                import_total=self._totals.imported,
-                export_total=self._totals.exported,
-                net_index=self._totals.net,
+                import_total=import_total,
+                export_total=export_total,
+                net_index=net_index,
                 current=current,
                 current_scale=scale,
                 tariff=tariff,

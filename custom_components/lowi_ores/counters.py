@@ -90,7 +90,8 @@ class GuardedCounters:
         a message has carried the counter (None before). The same mapping as for the previous
         message when nothing changed (most messages), else a new one.
         """
-        held = changed = False
+        held = False
+        changed: list[str] = []
         guards, unsent = self.guards, self._unsent
         for key, raw in values.items():
             if raw is None:
@@ -105,10 +106,15 @@ class GuardedCounters:
             if key in unsent:
                 unsent.discard(key)
                 # Shown from now on: a change if it has a value (else it shows None still).
-                changed |= guard.value is not None
-            changed |= guard.value != before
+                if guard.value is not None:
+                    changed.append(key)
+            elif guard.value != before:
+                changed.append(key)
         if changed:
-            self._shown = self._shown_values()
+            shown = dict(self._shown)
+            for key in changed:
+                shown[key] = self.value(key)
+            self._shown = shown
         if not held:
             self.held_back_log.clear()
         return self._shown

@@ -112,10 +112,15 @@ _CACHED_TEXT_LENGTH: Final = 48
 
 def _number(field: str, value: Any) -> float | None:
     """Return a finite float from a JSON number or numeric text; None when absent."""
+    # The dongle's usual form, checked first: numeric text, most often seen before.
+    if type(value) is str and (number := _TEXT_NUMBERS.get(value)) is not None:
+        return number
+    return _read_number(field, value)
+
+
+def _read_number(field: str, value: Any) -> float | None:
+    """Return what _number returns, for a value not in the table of numeric texts."""
     if type(value) is str:
-        # The dongle's usual form, checked first: numeric text, most often seen before.
-        if (number := _TEXT_NUMBERS.get(value)) is not None:
-            return number
         if not value:
             return None
         if (number := _decimal_text(value)) is None:
@@ -212,9 +217,12 @@ def _parse(payload: bytes | bytearray | str) -> Reading | Rejected:
     # Only the fields the payload has (a channel sends a few of the sixteen), in its order.
     values: dict[str, Any] = {}
     for field, raw in data.items():
-        if (attribute := _NUMERIC_FIELDS.get(field)) is None or (
-            value := _number(field, raw)
-        ) is None:
+        if (attribute := _NUMERIC_FIELDS.get(field)) is None:
+            continue
+        # _number, with its usual case (a text seen before) inline: it runs for most fields.
+        if type(raw) is str and (value := _TEXT_NUMBERS.get(raw)) is not None:
+            pass
+        elif (value := _read_number(field, raw)) is None:
             continue
         if value < 0:
             raise _FieldError(f"field {field}: negative value {value:g}")
