@@ -771,6 +771,12 @@ def main() -> None:
         "in turn "
         "(--repeat rounds)",
     )
+    parser.add_argument(
+        "--block",
+        type=int,
+        default=500,
+        help="with --one-instance: messages per block; the setups take turns block by block",
+    )
     parser.add_argument("--memory", type=int, default=0, help="only a memory run of N messages")
     parser.add_argument("--memory-rate", type=float, default=10.0)
     args = parser.parse_args()
@@ -921,11 +927,15 @@ def rows_between(db: Path, since: float, until: float) -> int:
 
 
 def run_one_instance(workdir: Path, broker: Mosquitto, args: argparse.Namespace) -> None:
-    """Floor, floor with attributes, YAML and lowi_ores in ONE Home Assistant, in turn.
+    """Floor, floor with attributes, floor with entities, YAML and lowi_ores in ONE Home Assistant.
 
     Each setup listens to its own topic and the stream goes to one topic at a time, so every
-    setup is measured in the same process (same heap, same recorder database), in an order
-    rotated from round to round: what separates the figures is each setup's own work.
+    setup is measured in the same process (same heap, same recorder database). A round sends
+    each setup the same messages in blocks of `--block`, the setups taking turns block by block
+    in an order rotated with each block: a slow spell of the machine (a virtual machine's
+    neighbours) falls on every setup alike instead of on one setup's whole round. A setup's
+    figure for the round is its CPU over all its blocks, above the idle rate measured at the
+    start of the round, per message.
     """
     names = list(ONE_INSTANCE_TOPICS)
     payloads = stream(5 + args.repeat * args.messages)
@@ -950,42 +960,77 @@ def run_one_instance(workdir: Path, broker: Mosquitto, args: argparse.Namespace)
             time.sleep(3)
             for number in range(args.repeat):
                 part = payloads[5 + number * args.messages :][: args.messages]
-                for name in names[number % len(names) :] + names[: number % len(names)]:
-                    since, cpu_ms, threads = stream_cost(
-                        hass,
-                        publisher,
-                        [ONE_INSTANCE_TOPICS[name]],
-                        part,
-                        rate=args.rate,
-                        idle_seconds=8.0,
-                    )
-                    time.sleep(2)  # the recorder commits every second
-                    rows = rows_between(db, since, time.time())
-                    result = Result(
-                        name,
-                        len(part),
-                        cpu_ms,
-                        {name: rows / len(part)},
-                        load_average(),
-                        {},
-                        threads,
-                    )
-                    rounds[name].append(result)
+                for result in interleaved_round(
+                    hass, db, publisher, names=names, part=part, args=args
+                ):
+                    rounds[result.name].append(result)
                     print(
-                        f"  round {number + 1}, {name}: {result.cpu_ms:.3f} ms/msg, "
-                        f"{rows / len(part):.2f} rows/msg, load {result.load}; by thread: "
-                        + ", ".join(f"{t} {ms:.3f}" for t, ms in threads.items()),
+                        f"  round {number + 1}, {result.name}: {result.cpu_ms:.3f} ms/msg, "
+                        f"{sum(result.rows.values()):.2f} rows/msg; by thread: "
+                        + ", ".join(f"{t} {ms:.3f}" for t, ms in result.threads.items()),
                         flush=True,
                     )
         finally:
             publisher.close()
     results = [median_result(rounds[name]) for name in names]
     print(
-        f"\nOne Home Assistant, {args.messages} messages at {args.rate:g}/s per setup and round; "
-        f"HA CPU per message above idle, median of {args.repeat} rounds"
+        f"\nOne Home Assistant, {args.messages} messages at {args.rate:g}/s per setup and round "
+        f"(blocks of {args.block}, setups taking turns); HA CPU per message above idle, median "
+        f"of {args.repeat} rounds"
     )
     print_cpu_table(results, rounds)
     print_round_ratios(rounds, "lowi_ores", CPU_SETUPS[:-1])
+
+
+# After a block: the recorder commits every second.
+BLOCK_TAIL: Final = 2.5
+
+
+def interleaved_round(
+    hass: HomeAssistant,
+    db: Path,
+    publisher: Publisher,
+    *,
+    names: list[str],
+    part: list[bytes],
+    args: argparse.Namespace,
+) -> list[Result]:
+    """Send `part` to every setup, block by block in turns; return each setup's figures."""
+    assert hass.pid is not None
+    idle = settle(hass, 8.0)
+    cpu = dict.fromkeys(names, 0.0)
+    rows = dict.fromkeys(names, 0)
+    threads: dict[str, dict[str, float]] = {name: {} for name in names}
+    blocks = [part[start : start + args.block] for start in range(0, len(part), args.block)]
+    for number, block in enumerate(blocks):
+        clear_of_statistics(len(names) * (len(block) / args.rate + BLOCK_TAIL + 1))
+        for name in names[number % len(names) :] + names[: number % len(names)]:
+            since = time.time()
+            before, threads_before = cpu_seconds(hass.pid), thread_cpu_seconds(hass.pid)
+            start = publisher.send([ONE_INSTANCE_TOPICS[name]], block, args.rate)
+            time.sleep(BLOCK_TAIL)
+            cpu[name] += cpu_seconds(hass.pid) - before - idle * (time.monotonic() - start)
+            for thread, seconds in thread_cpu_seconds(hass.pid).items():
+                spent = seconds - threads_before.get(thread, 0.0)
+                threads[name][thread] = threads[name].get(thread, 0.0) + spent
+            rows[name] += rows_between(db, since, time.time())
+    count = len(part)
+    return [
+        Result(
+            name,
+            count,
+            cpu[name] / count * 1000,
+            {name: rows[name] / count},
+            load_average(),
+            {},
+            {
+                thread: seconds * 1000 / count
+                for thread, seconds in sorted(threads[name].items(), key=lambda i: -i[1])
+                if seconds * 1000 / count >= 0.005
+            },
+        )
+        for name in names
+    ]
 
 
 # The CPU setups, in the order of the tables; each but the last is a column of ratios.
