@@ -5,8 +5,8 @@ tariff twice a day). Calling every entity for every message, for each to find th
 nothing new to show, costs more than the few state writes the message really needs. An entity
 that shows one value of the coordinator's data therefore listens with a `ValueWatch` as its
 context: the coordinator reads that value from its new data for each message and calls the
-entity only when it differs from the last one it called it for. Other listeners (no watch) hear of every message,
-and everyone hears of a change of availability.
+entity only when it differs from the last one it called it for. Other listeners (no watch)
+hear of every message, and everyone hears of a change of availability.
 """
 
 from __future__ import annotations
