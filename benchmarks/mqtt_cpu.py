@@ -204,6 +204,7 @@ HELPER: Final = '''
 import cProfile
 import json
 import pstats
+import time
 from typing import Any
 
 from homeassistant.components import mqtt
@@ -294,9 +295,37 @@ async def async_setup(hass, config):
             with open(call.data["full"], "w") as out:
                 pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats()
 
+    # The event loop's CPU time of each message's dispatch (Home Assistant's MQTT client, the
+    # callbacks, their state writes), by topic: no other thread, no idle rate in it.
+    dispatch = {{}}
+
+    async def dispatch_start(call):
+        client = hass.data["mqtt"].client._mqttc
+        original = client.on_message
+
+        def timed(mqttc, userdata, msg):
+            start = time.thread_time_ns()
+            try:
+                original(mqttc, userdata, msg)
+            finally:
+                spent = dispatch.setdefault(msg.topic, [0, 0])
+                spent[0] += time.thread_time_ns() - start
+                spent[1] += 1
+
+        dispatch.clear()
+        profiler["on_message"] = original
+        client.on_message = timed
+
+    async def dispatch_stop(call):
+        hass.data["mqtt"].client._mqttc.on_message = profiler.pop("on_message")
+        with open(call.data["path"], "w") as out:
+            json.dump(dispatch, out)
+
     hass.services.async_register(DOMAIN, "enable", enable)
     hass.services.async_register(DOMAIN, "profile_start", profile_start)
     hass.services.async_register(DOMAIN, "profile_stop", profile_stop)
+    hass.services.async_register(DOMAIN, "dispatch_start", dispatch_start)
+    hass.services.async_register(DOMAIN, "dispatch_stop", dispatch_stop)
     return True
 '''
 
@@ -958,6 +987,7 @@ def run_one_instance(workdir: Path, broker: Mosquitto, args: argparse.Namespace)
         try:
             publisher.send(list(ONE_INSTANCE_TOPICS.values()), payloads[:5], 5)
             time.sleep(3)
+            hass.call("POST", "/api/services/lowi_bench/dispatch_start", {})
             for number in range(args.repeat):
                 part = payloads[5 + number * args.messages :][: args.messages]
                 for result in interleaved_round(
@@ -970,6 +1000,11 @@ def run_one_instance(workdir: Path, broker: Mosquitto, args: argparse.Namespace)
                         + ", ".join(f"{t} {ms:.3f}" for t, ms in result.threads.items()),
                         flush=True,
                     )
+            dispatch_path = workdir / "dispatch.json"
+            hass.call(
+                "POST", "/api/services/lowi_bench/dispatch_stop", {"path": str(dispatch_path)}
+            )
+            dispatch = json.loads(dispatch_path.read_text())
         finally:
             publisher.close()
     results = [median_result(rounds[name]) for name in names]
@@ -980,6 +1015,27 @@ def run_one_instance(workdir: Path, broker: Mosquitto, args: argparse.Namespace)
     )
     print_cpu_table(results, rounds)
     print_round_ratios(rounds, "lowi_ores", CPU_SETUPS[:-1])
+    print_dispatch(dispatch)
+
+
+def print_dispatch(dispatch: dict[str, list[int]]) -> None:
+    """Print the event loop's CPU per message in each setup's dispatch, and its differences."""
+    micros = {}
+    for name, topic in ONE_INSTANCE_TOPICS.items():
+        spent, count = dispatch.get(topic, (0, 0))
+        if count:
+            micros[name] = spent / count / 1000
+    print(
+        "\nEvent loop CPU of each message's dispatch (MQTT client, callbacks, state writes), "
+        "all rounds, thread time:"
+    )
+    for name, value in micros.items():
+        others = "".join(
+            f"  {value - micros[other]:+7.1f} vs {other}"
+            for other in ("floor", "floor_entities")
+            if other in micros and other != name
+        )
+        print(f"  {name:<16} {value:7.1f} us{others}")
 
 
 # After a block: the recorder commits every second.
