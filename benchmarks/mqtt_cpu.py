@@ -298,6 +298,7 @@ async def async_setup(hass, config):
     # The event loop's CPU time of each message's dispatch (Home Assistant's MQTT client, the
     # callbacks, their state writes), by topic: no other thread, no idle rate in it.
     dispatch = {{}}
+    hooked = {{}}
 
     async def dispatch_start(call):
         client = hass.data["mqtt"].client._mqttc
@@ -313,11 +314,11 @@ async def async_setup(hass, config):
                 spent[1] += 1
 
         dispatch.clear()
-        profiler["on_message"] = original
+        hooked["on_message"] = original
         client.on_message = timed
 
     async def dispatch_stop(call):
-        hass.data["mqtt"].client._mqttc.on_message = profiler.pop("on_message")
+        hass.data["mqtt"].client._mqttc.on_message = hooked.pop("on_message")
         with open(call.data["path"], "w") as out:
             json.dump(dispatch, out)
 
@@ -642,22 +643,43 @@ def stream_cost(
     idle = settle(hass, idle_seconds)
     if before_stream is not None:
         before_stream()
+    since, used, spent = send_and_measure(hass, publisher, topics, payloads, rate=rate, idle=idle)
+    count = len(payloads) * len(topics)
+    return since, used / count * 1000, thread_ms(spent, count)
+
+
+def thread_ms(seconds: dict[str, float], count: int) -> dict[str, float]:
+    """Return CPU ms per message by thread, dearest first, threads under 0.005 ms left out."""
+    threads = {thread: spent * 1000 / count for thread, spent in seconds.items()}
+    return {t: ms for t, ms in sorted(threads.items(), key=lambda i: -i[1]) if ms >= 0.005}
+
+
+def send_and_measure(
+    hass: HomeAssistant,
+    publisher: Publisher,
+    topics: list[str],
+    payloads: list[bytes],
+    *,
+    rate: float,
+    idle: float,
+    tail: float = 5.0,
+) -> tuple[float, float, dict[str, float]]:
+    """Send the payloads and wait `tail` seconds for Home Assistant to finish with them.
+
+    Returns when the sending began (wall clock), the CPU seconds spent above the idle rate
+    (`idle`, CPU seconds per second), and the CPU seconds by thread (idle included).
+    """
+    assert hass.pid is not None
     since = time.time()
     before, threads_before = cpu_seconds(hass.pid), thread_cpu_seconds(hass.pid)
     start = publisher.send(topics, payloads, rate)
-    time.sleep(5)
-    elapsed = time.monotonic() - start
-    used = cpu_seconds(hass.pid) - before - idle * elapsed
-    count = len(payloads) * len(topics)
+    time.sleep(tail)
+    used = cpu_seconds(hass.pid) - before - idle * (time.monotonic() - start)
     threads = {
-        thread: (seconds - threads_before.get(thread, 0.0)) * 1000 / count
+        thread: seconds - threads_before.get(thread, 0.0)
         for thread, seconds in thread_cpu_seconds(hass.pid).items()
     }
-    return (
-        since,
-        used / count * 1000,
-        {t: ms for t, ms in sorted(threads.items(), key=lambda i: -i[1]) if ms >= 0.005},
-    )
+    return since, used, threads
 
 
 def measure(
@@ -1061,14 +1083,18 @@ def interleaved_round(
     for number, block in enumerate(blocks):
         clear_of_statistics(len(names) * (len(block) / args.rate + BLOCK_TAIL + 1))
         for name in names[number % len(names) :] + names[: number % len(names)]:
-            since = time.time()
-            before, threads_before = cpu_seconds(hass.pid), thread_cpu_seconds(hass.pid)
-            start = publisher.send([ONE_INSTANCE_TOPICS[name]], block, args.rate)
-            time.sleep(BLOCK_TAIL)
-            cpu[name] += cpu_seconds(hass.pid) - before - idle * (time.monotonic() - start)
-            for thread, seconds in thread_cpu_seconds(hass.pid).items():
-                spent = seconds - threads_before.get(thread, 0.0)
-                threads[name][thread] = threads[name].get(thread, 0.0) + spent
+            since, used, spent = send_and_measure(
+                hass,
+                publisher,
+                [ONE_INSTANCE_TOPICS[name]],
+                block,
+                rate=args.rate,
+                idle=idle,
+                tail=BLOCK_TAIL,
+            )
+            cpu[name] += used
+            for thread, seconds in spent.items():
+                threads[name][thread] = threads[name].get(thread, 0.0) + seconds
             rows[name] += rows_between(db, since, time.time())
     count = len(part)
     return [
@@ -1079,11 +1105,7 @@ def interleaved_round(
             {name: rows[name] / count},
             load_average(),
             {},
-            {
-                thread: seconds * 1000 / count
-                for thread, seconds in sorted(threads[name].items(), key=lambda i: -i[1])
-                if seconds * 1000 / count >= 0.005
-            },
+            thread_ms(threads[name], count),
         )
         for name in names
     ]

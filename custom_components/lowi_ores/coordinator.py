@@ -210,9 +210,6 @@ class LowiCoordinator(PushCoordinator[MeterData | None]):
         self._unavailable_logged = False
         self._save_pending = False
         self._reported_estimate: str | None = None
-        # The counters the sensors show and their totals, added up again when they change.
-        self._counted: Mapping[str, float | None] | None = None
-        self._totals: tuple[float | None, float | None, float | None] = (None, None, None)
 
     async def async_start(self) -> None:
         """Restore the guards, subscribe, and start watching for silence."""
@@ -298,10 +295,7 @@ class LowiCoordinator(PushCoordinator[MeterData | None]):
     def _async_process(self, reading: Reading, now: datetime, timestamp: float) -> None:
         reading = self._drop_implausible_power(reading)
         counters = self._guard_counters(reading, timestamp)
-        if counters is not self._counted:  # the same mapping when no counter moved
-            self._counted = counters
-            self._totals = index_totals(counters)
-        import_total, export_total, net_index = self._totals
+        import_total, export_total, net_index = index_totals(counters)
         power = (reading.import_power or 0.0) + (reading.export_power or 0.0)
         self.current_estimator.add(reading.voltage, reading.current_raw, power)
         self._check_current_setting()

@@ -31,10 +31,8 @@ class CurrentScaleEstimator:
     """Votes of recent loaded readings for one scale or the other."""
 
     _votes: deque[str] = field(default_factory=lambda: deque(maxlen=WINDOW))
-    # Votes in the window, by scale: kept as they come and go.
+    # Votes in the window, by scale: kept as they come and go (read for every message).
     _counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SCALES, 0))
-    # What the votes agree on (read for every message): decided again with each vote.
-    _scale: str | None = None
 
     def add(self, voltage: float | None, current_raw: float | None, power: float | None) -> None:
         """Record one reading; readings without enough load are ignored."""
@@ -45,7 +43,6 @@ class CurrentScaleEstimator:
             self._counts[self._votes[0]] -= 1
         self._votes.append(best)
         self._counts[best] += 1
-        self._scale = self._agreed()
 
     @property
     def votes(self) -> int:
@@ -55,9 +52,6 @@ class CurrentScaleEstimator:
     @property
     def scale(self) -> str | None:
         """Return the scale most recent votes agree on, or None while unsure."""
-        return self._scale
-
-    def _agreed(self) -> str | None:
         if (votes := len(self._votes)) < MIN_VOTES:
             return None
         counts = self._counts
