@@ -61,6 +61,52 @@ async def test_watched_listener_hears_only_changes(hass: HomeAssistant) -> None:
     assert calls == ["every"]
 
 
+async def test_watch_with_show_is_handed_the_new_value(hass: HomeAssistant) -> None:
+    """A watch's show gets each changed value; availability still reaches the update callback."""
+    coordinator = _coordinator(hass)
+    shown: list[Any] = []
+    updates: list[str] = []
+    coordinator.async_add_listener(
+        lambda: updates.append("update"), ValueWatch(lambda data: data.get("a"), shown.append)
+    )
+    coordinator.async_push({"a": 1})
+    coordinator.async_push({"a": 1, "b": 2})
+    coordinator.async_push({"a": 3})
+    assert shown == [1, 3]
+    assert updates == []
+
+    coordinator.last_update_success = False
+    coordinator.async_update_listeners()
+    coordinator.async_push({"a": 3})  # back: through the update callback, which reads the data
+    assert updates == ["update", "update"]
+    # The watch starts afresh after a change of availability: the next value is handed over
+    # even if the update callback showed it (the entity then finds nothing new to write).
+    coordinator.async_push({"a": 3})
+    coordinator.async_push({"a": 3})
+    coordinator.async_push({"a": 4})
+    assert shown == [1, 3, 3, 4]
+
+
+async def test_listener_removed_during_a_push(hass: HomeAssistant) -> None:
+    """A listener may remove itself or another one while a message is handed round."""
+    coordinator = _coordinator(hass)
+    calls: list[str] = []
+
+    def first() -> None:
+        calls.append("first")
+        remove_first()
+        remove_second()
+
+    remove_first = coordinator.async_add_listener(first)
+    remove_second = coordinator.async_add_listener(lambda: calls.append("second"))
+    coordinator.async_add_listener(lambda: calls.append("third"))
+    coordinator.async_push({})  # goes on over the listeners it started with
+    assert calls == ["first", "second", "third"]
+    calls.clear()
+    coordinator.async_push({})
+    assert calls == ["third"]
+
+
 async def test_availability_reaches_every_listener_and_resets_watches(
     hass: HomeAssistant,
 ) -> None:
@@ -200,14 +246,14 @@ async def test_a_message_calls_only_the_entities_it_changes(
     await dongle.send_confirmed(make_payload())
     await dongle.send(make_payload())
     called: list[str] = []
-    original = LowiSensor._take
+    original = LowiSensor._write_if_changed
 
-    def spy(self: LowiSensor, available: bool) -> None:
-        # The entity's update takes the message's value first: called means told.
+    def spy(self: LowiSensor) -> None:
+        # A sensor told of a message decides whether to write: called means told.
         called.append(self.entity_description.key)
-        original(self, available)
+        original(self)
 
-    with patch.object(LowiSensor, "_take", spy):
+    with patch.object(LowiSensor, "_write_if_changed", spy):
         await dongle.send(make_payload())
         assert called == []
         await dongle.send(make_payload(PI="1500"))

@@ -5,8 +5,9 @@ tariff twice a day). Calling every entity for every message, for each to find th
 nothing new to show, costs more than the few state writes the message really needs. An entity
 that shows one value of the coordinator's data therefore listens with a `ValueWatch` as its
 context: the coordinator reads that value from its new data for each message and calls the
-entity only when it differs from the last one it called it for. Other listeners (no watch)
-hear of every message, and everyone hears of a change of availability.
+entity only when it differs from the last one it called it for, handing it the new value when
+the watch has a `show` (the entity need not read it again). Other listeners (no watch) hear of
+every message, and everyone hears of a change of availability through their update callback.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ class ValueWatch:
 
     # Reads the value from the coordinator's data (called for every message: keep it cheap).
     read: Callable[[Any], object]
+    # Called with the new value instead of the listener's update callback, when given.
+    show: Callable[[Any], None] | None = None
     last: object = field(default=_UNSEEN)
 
 
@@ -37,7 +40,9 @@ class PushCoordinator[DataT](DataUpdateCoordinator[DataT]):
         """Initialize as a DataUpdateCoordinator (without update_interval: nothing to poll)."""
         super().__init__(*args, **kwargs)
         # Every listener, in the order they came: (callback, its watch; None: every message).
-        self._pushed_to: list[tuple[CALLBACK_TYPE, ValueWatch | None]] = []
+        # A tuple, replaced when a listener comes or goes: a listener may do either while the
+        # message is handed round, which then goes on over the listeners it started with.
+        self._pushed_to: tuple[tuple[CALLBACK_TYPE, ValueWatch | None], ...] = ()
 
     @callback
     @override
@@ -47,12 +52,12 @@ class PushCoordinator[DataT](DataUpdateCoordinator[DataT]):
         """Listen for messages (only those changing the watched value, with a ValueWatch)."""
         remove = super().async_add_listener(update_callback, context)
         listener = (update_callback, context if isinstance(context, ValueWatch) else None)
-        self._pushed_to.append(listener)
+        self._pushed_to += (listener,)
 
         @callback
         def remove_listener() -> None:
             remove()
-            self._pushed_to.remove(listener)
+            self._pushed_to = tuple(other for other in self._pushed_to if other is not listener)
 
         return remove_listener
 
@@ -69,13 +74,15 @@ class PushCoordinator[DataT](DataUpdateCoordinator[DataT]):
             self.last_update_success = True
             self.async_update_listeners()
             return
-        # A copy: a listener may add or remove listeners (new entities, removed ones).
-        for update_callback, watch in self._pushed_to.copy():
+        for update_callback, watch in self._pushed_to:
             try:
                 if watch is not None:
                     if (value := watch.read(data)) == watch.last:
                         continue
                     watch.last = value
+                    if watch.show is not None:
+                        watch.show(value)
+                        continue
                 update_callback()
             except Exception:
                 self.logger.exception(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from functools import partial
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Final, override
 
 from homeassistant.components.sensor import (
@@ -119,6 +120,7 @@ def _energy(
 
 
 def _volume(key: str, device_class: SensorDeviceClass) -> LowiSensorEntityDescription:
+    counter = key.removesuffix("_index")
     return LowiSensorEntityDescription(
         key=key,
         translation_key=key,
@@ -126,23 +128,25 @@ def _volume(key: str, device_class: SensorDeviceClass) -> LowiSensorEntityDescri
         device_class=device_class,
         state_class=SensorStateClass.TOTAL_INCREASING,
         suggested_display_precision=3,
-        value_fn=lambda data: data.counters.get(key.removesuffix("_index")),
-        reported_fn=lambda data: data.counters.get(key.removesuffix("_index")) is not None,
+        value_fn=lambda data: data.counters.get(counter),
+        reported_fn=lambda data: data.counters.get(counter) is not None,
     )
 
 
+# A value read straight off the meter data is an attrgetter rather than a lambda: the
+# coordinator reads every watched value for every message, and attrgetter costs no Python call.
 SENSORS: Final[tuple[LowiSensorEntityDescription, ...]] = (
-    _power("import_power", lambda data: data.import_power),
-    _power("export_power", lambda data: data.export_power),
-    _power("net_power", lambda data: data.net_power),
+    _power("import_power", attrgetter("import_power")),
+    _power("export_power", attrgetter("export_power")),
+    _power("net_power", attrgetter("net_power")),
     _energy("import_index_day", lambda data: data.counters["import_day"]),
     _energy("import_index_night", lambda data: data.counters["import_night"]),
     _energy("export_index_day", lambda data: data.counters["export_day"]),
     _energy("export_index_night", lambda data: data.counters["export_night"]),
-    _energy("import_index_total", lambda data: data.import_total),
-    _energy("export_index_total", lambda data: data.export_total),
+    _energy("import_index_total", attrgetter("import_total")),
+    _energy("export_index_total", attrgetter("export_total")),
     # Import minus export can fall and go negative: a total, not total_increasing.
-    _energy("net_index", lambda data: data.net_index, SensorStateClass.TOTAL),
+    _energy("net_index", attrgetter("net_index"), SensorStateClass.TOTAL),
     _volume("gas_index", SensorDeviceClass.GAS),
     _volume("water_index", SensorDeviceClass.WATER),
     # A new value with every message, rarely wanted: disabled by default, as HA core's P1
@@ -152,7 +156,7 @@ SENSORS: Final[tuple[LowiSensorEntityDescription, ...]] = (
         UnitOfElectricPotential.VOLT,
         SensorDeviceClass.VOLTAGE,
         1,
-        lambda data: data.reading.voltage,
+        attrgetter("reading.voltage"),
         enabled=False,
     ),
     _measurement(
@@ -160,7 +164,7 @@ SENSORS: Final[tuple[LowiSensorEntityDescription, ...]] = (
         UnitOfElectricCurrent.AMPERE,
         SensorDeviceClass.CURRENT,
         2,
-        lambda data: data.current,
+        attrgetter("current"),
         enabled=False,
     ),
     LowiSensorEntityDescription(
@@ -168,7 +172,7 @@ SENSORS: Final[tuple[LowiSensorEntityDescription, ...]] = (
         translation_key="tariff",
         device_class=SensorDeviceClass.ENUM,
         options=[TARIFF_DAY, TARIFF_NIGHT],
-        value_fn=lambda data: data.tariff,
+        value_fn=attrgetter("tariff"),
     ),
     LowiSensorEntityDescription(
         key="current_scale",
@@ -176,7 +180,7 @@ SENSORS: Final[tuple[LowiSensorEntityDescription, ...]] = (
         device_class=SensorDeviceClass.ENUM,
         options=[CURRENT_SCALE_MILLI, CURRENT_SCALE_CENTI],
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda data: data.current_scale,
+        value_fn=attrgetter("current_scale"),
     ),
     LowiSensorEntityDescription(
         key="last_message",
@@ -184,7 +188,7 @@ SENSORS: Final[tuple[LowiSensorEntityDescription, ...]] = (
         device_class=SensorDeviceClass.TIMESTAMP,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
-        value_fn=lambda data: data.received,
+        value_fn=attrgetter("received"),
     ),
 )
 SENSOR_KEYS: Final = frozenset(description.key for description in SENSORS)
@@ -397,9 +401,9 @@ class _PublishedSensor(SensorEntity):
         if isinstance(publisher, ThinnedIndex):
             self._index = publisher
         if publisher is None:
-            # Called only for the messages that change what it shows (a publisher needs them
-            # all: a mean weighs each value by its time).
-            self.coordinator_context = ValueWatch(self._value_reader())
+            # Called only for the messages that change what it shows, with the new value (a
+            # publisher needs them all: a mean weighs each value by its time).
+            self.coordinator_context = ValueWatch(self._value_reader(), self._show_value)
 
     if TYPE_CHECKING:
 
@@ -460,6 +464,15 @@ class _PublishedSensor(SensorEntity):
         between messages): a message changes what one shows exactly when it changes the value.
         """
         raise NotImplementedError
+
+    @callback
+    def _show_value(self, value: SensorValue) -> None:
+        """Show a message's value as sent: the coordinator calls this when the value changed.
+
+        Only while the dongle is available (its return reaches the update callback instead).
+        """
+        self._attr_native_value = value
+        self._write_if_changed()
 
     def _take(self, available: bool) -> None:
         """Take a message's value (or the loss of the dongle) before the write decision."""
