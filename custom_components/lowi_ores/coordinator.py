@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 import logging
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.components import mqtt
@@ -82,6 +83,9 @@ COUNTER_SOURCES: Final = {
     "water": "water_index",
 }
 
+# The counters' values of a reading, in COUNTER_SOURCES's order.
+_counter_values: Final = attrgetter(*COUNTER_SOURCES.values())
+
 
 # Not frozen, for the same reason as Reading: one per message. Nothing changes it once pushed.
 @dataclass(slots=True)
@@ -99,23 +103,12 @@ class MeterData:
     current: float | None
     current_scale: str
     tariff: str | None
-
-    @property
-    def import_power(self) -> float | None:
-        """Return the power drawn from the grid, W."""
-        return self.reading.import_power
-
-    @property
-    def export_power(self) -> float | None:
-        """Return the power pushed to the grid, W."""
-        return self.reading.export_power
-
-    @property
-    def net_power(self) -> float | None:
-        """Return imported minus exported power, W (negative while exporting)."""
-        if self.reading.import_power is None or self.reading.export_power is None:
-            return None
-        return self.reading.import_power - self.reading.export_power
+    # The reading's powers, W (those of an impossible value dropped), and import minus export
+    # (negative while exporting; None while either is unknown). Fields, not properties: the
+    # sensors read them for every message.
+    import_power: float | None
+    export_power: float | None
+    net_power: float | None
 
 
 def index_totals(
@@ -125,17 +118,16 @@ def index_totals(
 
     Each rounded to the counters' Wh; None while a counter it needs is unknown.
     """
-    imported = _total(counters.get("import_day"), counters.get("import_night"))
-    exported = _total(counters.get("export_day"), counters.get("export_night"))
+    import_day, import_night = counters.get("import_day"), counters.get("import_night")
+    export_day, export_night = counters.get("export_day"), counters.get("export_night")
+    imported = (
+        None if import_day is None or import_night is None else round(import_day + import_night, 3)
+    )
+    exported = (
+        None if export_day is None or export_night is None else round(export_day + export_night, 3)
+    )
     net = None if imported is None or exported is None else round(imported - exported, 3)
     return imported, exported, net
-
-
-def _total(day: float | None, night: float | None) -> float | None:
-    """Return day + night, rounded to the counters' Wh; None if either is unknown."""
-    if day is None or night is None:
-        return None
-    return round(day + night, 3)
 
 
 def _clock() -> float:
@@ -293,12 +285,20 @@ class LowiCoordinator(PushCoordinator[MeterData | None]):
 
     @callback
     def _async_process(self, reading: Reading, now: datetime, timestamp: float) -> None:
-        reading = self._drop_implausible_power(reading)
+        if (reading.import_power or 0.0) > MAX_PLAUSIBLE_POWER_W or (
+            reading.export_power or 0.0
+        ) > MAX_PLAUSIBLE_POWER_W:
+            reading = self._drop_implausible_power(reading)
+        else:
+            self.implausible_log.clear()
+        import_power, export_power = reading.import_power, reading.export_power
         counters = self._guard_counters(reading, timestamp)
         import_total, export_total, net_index = index_totals(counters)
-        power = (reading.import_power or 0.0) + (reading.export_power or 0.0)
-        self.current_estimator.add(reading.voltage, reading.current_raw, power)
-        self._check_current_setting()
+        self.current_estimator.add(
+            reading.voltage, reading.current_raw, (import_power or 0.0) + (export_power or 0.0)
+        )
+        if self.current_setting != CURRENT_SCALE_AUTO:
+            self._check_current_setting()
         scale = self.current_scale
         current = (
             None
@@ -324,14 +324,19 @@ class LowiCoordinator(PushCoordinator[MeterData | None]):
                 current=current,
                 current_scale=scale,
                 tariff=tariff,
+                import_power=import_power,
+                export_power=export_power,
+                net_power=(
+                    None
+                    if import_power is None or export_power is None
+                    else import_power - export_power
+                ),
             )
         )
 
     @callback
     def _check_current_setting(self) -> None:
-        """Tell the user when the readings contradict the current unit they chose."""
-        if self.current_setting == CURRENT_SCALE_AUTO:
-            return
+        """Tell the user when the readings contradict the current unit they chose (not auto)."""
         estimate = self.current_estimator.scale
         if estimate != self._reported_estimate:
             self._reported_estimate = estimate
@@ -344,13 +349,11 @@ class LowiCoordinator(PushCoordinator[MeterData | None]):
             )
 
     def _drop_implausible_power(self, reading: Reading) -> Reading:
+        """Return the reading without its impossible power(s), logged (boundedly)."""
         powers = (("import_power", reading.import_power), ("export_power", reading.export_power))
         changes: dict[str, None] = {
             name: None for name, power in powers if (power or 0) > MAX_PLAUSIBLE_POWER_W
         }
-        if not changes:
-            self.implausible_log.clear()
-            return reading
         for name in changes:
             self.implausible_log.report(
                 name,
@@ -363,7 +366,7 @@ class LowiCoordinator(PushCoordinator[MeterData | None]):
 
     def _guard_counters(self, reading: Reading, now: float) -> Mapping[str, float | None]:
         """Offer the message's counters to their guards; return what the sensors show."""
-        raws = {key: getattr(reading, source) for key, source in COUNTER_SOURCES.items()}
+        raws = dict(zip(COUNTER_SOURCES, _counter_values(reading), strict=True))
         shown = self.counters.offer(raws, now)
         if not self._save_pending and self.counters.started:
             self.async_schedule_save()

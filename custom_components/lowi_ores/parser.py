@@ -148,13 +148,6 @@ def _read_number(field: str, value: Any) -> float | None:
     return result
 
 
-def _non_negative(field: str, value: Any) -> float | None:
-    result = _number(field, value)
-    if result is not None and result < 0:
-        raise _FieldError(f"field {field}: negative value {result:g}")
-    return result
-
-
 def _text(value: Any) -> str | None:
     if isinstance(value, str) and value.strip():
         return value.strip()[:MAX_IDENT_LENGTH]
@@ -162,9 +155,11 @@ def _text(value: Any) -> str | None:
 
 
 def _whole(field: str, value: Any) -> int | None:
-    result = _non_negative(field, value)
-    if result is None:
+    """Return a non-negative whole number (tariff, channel) as _number reads it; None: absent."""
+    if (result := _number(field, value)) is None:
         return None
+    if result < 0:
+        raise _FieldError(f"field {field}: negative value {result:g}")
     if not result.is_integer():
         raise _FieldError(f"field {field}: not a whole number: {result:g}")
     return int(result)
@@ -228,7 +223,8 @@ def _parse(payload: bytes | bytearray | str) -> Reading | Rejected:
             raise _FieldError(f"field {field}: negative value {value:g}")
         values[attribute] = value
     tariff_code = _whole("T", data.get("T"))
-    relay_on = _relay(data.get("REL"))
+    # CH0 has neither a relay nor a signal strength: no call for what is absent.
+    relay_on = None if (relay := data.get("REL")) is None else _relay(relay)
     if tariff_code is None and relay_on is None and not values:
         return Rejected("no known measurement in the payload")
     return Reading(
@@ -237,7 +233,7 @@ def _parse(payload: bytes | bytearray | str) -> Reading | Rejected:
         name=_text(data.get("CHname")) or _text(data.get("Name")),
         tariff_code=tariff_code,
         relay_on=relay_on,
-        rssi=_number("RSSI", data.get("RSSI")),
+        rssi=None if (rssi := data.get("RSSI")) is None else _number("RSSI", rssi),
         **values,
     )
 
