@@ -91,13 +91,14 @@ class CounterGuard:
     behind_since: float | None = None
     meter_value: float | None = None
     # The last candidate of a new level and how many agreeing messages led to it.
-    _candidate: tuple[float, float] | None = None
+    candidate: tuple[float, float] | None = None
     _agreeing: int = 0
 
     def update(self, value: float, time: float) -> Verdict:
         """Offer a value received at time (seconds, monotonic within a run or epoch)."""
-        if value == self.value and self._candidate is None and self.behind_since is None:
+        if value == self.value and self.candidate is None and self.behind_since is None:
             # The usual message: the counter has not moved. Accepted, as the rule below would.
+            # (GuardedCounters.offer checks the same before calling, for its dongle's counters.)
             self.time = time
             return Verdict.ACCEPTED
         return self._update(value, time)
@@ -111,11 +112,11 @@ class CounterGuard:
         ):
             self._accept(value, time)
             return Verdict.ACCEPTED
-        if self._candidate is not None and self.limits.allows(*self._candidate, value, time):
+        if self.candidate is not None and self.limits.allows(*self.candidate, value, time):
             self._agreeing += 1
         else:
             self._agreeing = 1
-        self._candidate = (value, time)
+        self.candidate = (value, time)
         if self._agreeing < self.confirmations:
             return Verdict.HELD
         if self.value is None or value > self.value:
@@ -137,13 +138,13 @@ class CounterGuard:
         self.time = time
         self.behind_since = None
         self.meter_value = None
-        self._candidate = None
+        self.candidate = None
         self._agreeing = 0
 
     @property
     def holding(self) -> bool:
         """Return True while values are being held back."""
-        return self._candidate is not None
+        return self.candidate is not None
 
     def as_dict(self) -> dict[str, Any]:
         """Return what must survive a restart."""
