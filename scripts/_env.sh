@@ -66,6 +66,15 @@ run_in_env() {
 
 chroot_bin() { command -v chroot 2>/dev/null || echo /usr/sbin/chroot; }
 
+# Install Debian packages into the root (mosquitto for the tests, valgrind for a benchmark).
+rootfs_apt_install() {
+  log "installing $* into $ROOTFS"
+  cp /etc/resolv.conf "$ROOTFS/etc/resolv.conf"
+  env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive \
+    "$(chroot_bin)" "$ROOTFS" /bin/sh -ec \
+    "apt-get -o Acquire::Check-Valid-Until=false update -qq; apt-get install -y -qq $* >/dev/null"
+}
+
 # A fresh proc filesystem inside the root (psutil, used by mypy and Home Assistant, reads it).
 # Never a bind mount of the host's; unmounted when the last script using the root exits.
 mount_proc() {
