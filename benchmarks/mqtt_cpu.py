@@ -202,8 +202,10 @@ def floor_values(data: dict[str, Any]) -> dict[str, float | str]:
 HELPER: Final = '''
 """Benchmark helper, written by benchmarks/mqtt_cpu.py into a temporary folder; never shipped."""
 import cProfile
+import gc
 import json
 import pstats
+import threading
 import time
 from typing import Any
 
@@ -300,25 +302,43 @@ async def async_setup(hass, config):
     dispatch = {{}}
     hooked = {{}}
 
+    # The garbage collector's CPU time by the topic of the last message dispatched, in the
+    # event loop's thread and in the others (the recorder's): a collection runs in whichever
+    # thread crosses the allocation threshold, and its cost grows with the heap.
+    collecting = {{"topic": None, "start": 0}}
+
+    def collected(phase, info):
+        if phase == "start":
+            collecting["start"] = time.thread_time_ns()
+            return
+        spent = dispatch.setdefault(collecting["topic"], [0, 0, 0, 0, 0])
+        spent[2 if threading.current_thread() is threading.main_thread() else 3] += (
+            time.thread_time_ns() - collecting["start"]
+        )
+        spent[4] += 1
+
     async def dispatch_start(call):
         client = hass.data["mqtt"].client._mqttc
         original = client.on_message
 
         def timed(mqttc, userdata, msg):
+            collecting["topic"] = msg.topic
             start = time.thread_time_ns()
             try:
                 original(mqttc, userdata, msg)
             finally:
-                spent = dispatch.setdefault(msg.topic, [0, 0])
+                spent = dispatch.setdefault(msg.topic, [0, 0, 0, 0, 0])
                 spent[0] += time.thread_time_ns() - start
                 spent[1] += 1
 
         dispatch.clear()
         hooked["on_message"] = original
         client.on_message = timed
+        gc.callbacks.append(collected)
 
     async def dispatch_stop(call):
         hass.data["mqtt"].client._mqttc.on_message = hooked.pop("on_message")
+        gc.callbacks.remove(collected)
         with open(call.data["path"], "w") as out:
             json.dump(dispatch, out)
 
@@ -1009,9 +1029,10 @@ def run_one_instance(workdir: Path, broker: Mosquitto, args: argparse.Namespace)
         try:
             publisher.send(list(ONE_INSTANCE_TOPICS.values()), payloads[:5], 5)
             time.sleep(3)
-            hass.call("POST", "/api/services/lowi_bench/dispatch_start", {})
+            dispatch: dict[str, list[int]] = {}
             for number in range(args.repeat):
                 part = payloads[5 + number * args.messages :][: args.messages]
+                hass.call("POST", "/api/services/lowi_bench/dispatch_start", {})
                 for result in interleaved_round(
                     hass, db, publisher, names=names, part=part, args=args
                 ):
@@ -1022,11 +1043,16 @@ def run_one_instance(workdir: Path, broker: Mosquitto, args: argparse.Namespace)
                         + ", ".join(f"{t} {ms:.3f}" for t, ms in result.threads.items()),
                         flush=True,
                     )
-            dispatch_path = workdir / "dispatch.json"
-            hass.call(
-                "POST", "/api/services/lowi_bench/dispatch_stop", {"path": str(dispatch_path)}
-            )
-            dispatch = json.loads(dispatch_path.read_text())
+                dispatch_path = workdir / "dispatch.json"
+                hass.call(
+                    "POST", "/api/services/lowi_bench/dispatch_stop", {"path": str(dispatch_path)}
+                )
+                this_round = json.loads(dispatch_path.read_text())
+                print_collector(this_round, f"round {number + 1}")
+                for topic, spent in this_round.items():
+                    total = dispatch.setdefault(topic, [0] * len(spent))
+                    for index, value in enumerate(spent):
+                        total[index] += value
         finally:
             publisher.close()
     results = [median_result(rounds[name]) for name in names]
@@ -1041,10 +1067,13 @@ def run_one_instance(workdir: Path, broker: Mosquitto, args: argparse.Namespace)
 
 
 def print_dispatch(dispatch: dict[str, list[int]]) -> None:
-    """Print the event loop's CPU per message in each setup's dispatch, and its differences."""
+    """Print the event loop's CPU per message in each setup's dispatch, and its differences.
+
+    Then the garbage collector's, while each setup's messages came.
+    """
     micros = {}
     for name, topic in ONE_INSTANCE_TOPICS.items():
-        spent, count = dispatch.get(topic, (0, 0))
+        spent, count, *_ = dispatch.get(topic, [0, 0])
         if count:
             micros[name] = spent / count / 1000
     print(
@@ -1058,6 +1087,29 @@ def print_dispatch(dispatch: dict[str, list[int]]) -> None:
             if other in micros and other != name
         )
         print(f"  {name:<16} {value:7.1f} us{others}")
+    print_collector(dispatch, "all rounds")
+
+
+def print_collector(dispatch: dict[str, list[int]], when: str) -> None:
+    """Print each setup's dispatch and garbage collector CPU per message while its messages came.
+
+    A collection runs in whichever thread crosses the allocation threshold, and costs more the
+    larger the heap: its time falls on the setup whose block is running.
+    """
+    print(
+        f"  {when}, per message: dispatch us / garbage collector us in the event loop / in the "
+        "other threads; collections per 1,000 messages",
+        flush=True,
+    )
+    for name, topic in ONE_INSTANCE_TOPICS.items():
+        spent = dispatch.get(topic, [])
+        if len(spent) == 5 and spent[1]:
+            dispatched, count, loop, others, collections = spent
+            print(
+                f"    {name:<16} {dispatched / count / 1000:6.1f} / {loop / count / 1000:6.1f} "
+                f"/ {others / count / 1000:6.1f}; {collections * 1000 / count:5.1f}",
+                flush=True,
+            )
 
 
 # After a block: the recorder commits every second.
