@@ -34,7 +34,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 import inspect
 import json
@@ -302,20 +302,25 @@ async def async_setup(hass, config):
     dispatch = {{}}
     hooked = {{}}
 
-    # The garbage collector's CPU time by the topic of the last message dispatched, in the
-    # event loop's thread and in the others (the recorder's): a collection runs in whichever
-    # thread crosses the allocation threshold, and its cost grows with the heap.
+    # The garbage collector's CPU time by the topic of the last message dispatched and by
+    # generation, in the event loop's thread and in the others (the recorder's): a collection
+    # runs in whichever thread crosses the allocation threshold, and a full one (generation 2)
+    # scans the whole heap.
     collecting = {{"topic": None, "start": 0}}
+
+    def spent_on(topic):
+        return dispatch.setdefault(
+            topic, {{"dispatch": 0, "messages": 0, "collector": [[0, 0, 0] for _ in range(3)]}}
+        )
 
     def collected(phase, info):
         if phase == "start":
             collecting["start"] = time.thread_time_ns()
             return
-        spent = dispatch.setdefault(collecting["topic"], [0, 0, 0, 0, 0])
-        spent[2 if threading.current_thread() is threading.main_thread() else 3] += (
-            time.thread_time_ns() - collecting["start"]
-        )
-        spent[4] += 1
+        generation = spent_on(collecting["topic"])["collector"][min(info["generation"], 2)]
+        in_loop = threading.current_thread() is threading.main_thread()
+        generation[0 if in_loop else 1] += time.thread_time_ns() - collecting["start"]
+        generation[2] += 1
 
     async def dispatch_start(call):
         client = hass.data["mqtt"].client._mqttc
@@ -327,9 +332,9 @@ async def async_setup(hass, config):
             try:
                 original(mqttc, userdata, msg)
             finally:
-                spent = dispatch.setdefault(msg.topic, [0, 0, 0, 0, 0])
-                spent[0] += time.thread_time_ns() - start
-                spent[1] += 1
+                spent = spent_on(msg.topic)
+                spent["dispatch"] += time.thread_time_ns() - start
+                spent["messages"] += 1
 
         dispatch.clear()
         hooked["on_message"] = original
@@ -1012,6 +1017,8 @@ def run_one_instance(workdir: Path, broker: Mosquitto, args: argparse.Namespace)
     payloads = stream(5 + args.repeat * args.messages)
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, load {load_average()}")
     rounds: dict[str, list[Result]] = {name: [] for name in names}
+    # The same, with the garbage collector's time shared out by collections.
+    shared: dict[str, list[Result]] = {name: [] for name in names}
     with home_assistant(
         workdir / "one",
         broker,
@@ -1029,7 +1036,7 @@ def run_one_instance(workdir: Path, broker: Mosquitto, args: argparse.Namespace)
         try:
             publisher.send(list(ONE_INSTANCE_TOPICS.values()), payloads[:5], 5)
             time.sleep(3)
-            dispatch: dict[str, list[int]] = {}
+            dispatch: dict[str, Spent] = {}
             for number in range(args.repeat):
                 part = payloads[5 + number * args.messages :][: args.messages]
                 hass.call("POST", "/api/services/lowi_bench/dispatch_start", {})
@@ -1047,12 +1054,14 @@ def run_one_instance(workdir: Path, broker: Mosquitto, args: argparse.Namespace)
                 hass.call(
                     "POST", "/api/services/lowi_bench/dispatch_stop", {"path": str(dispatch_path)}
                 )
-                this_round = json.loads(dispatch_path.read_text())
+                this_round = read_spent(dispatch_path)
                 print_collector(this_round, f"round {number + 1}")
-                for topic, spent in this_round.items():
-                    total = dispatch.setdefault(topic, [0] * len(spent))
-                    for index, value in enumerate(spent):
-                        total[index] += value
+                for result in full_collections_shared(
+                    [rounds[name][-1] for name in names], this_round
+                ):
+                    shared[result.name].append(result)
+                for name, spent in this_round.items():
+                    dispatch.setdefault(name, Spent()).add(spent)
         finally:
             publisher.close()
     results = [median_result(rounds[name]) for name in names]
@@ -1063,19 +1072,85 @@ def run_one_instance(workdir: Path, broker: Mosquitto, args: argparse.Namespace)
     )
     print_cpu_table(results, rounds)
     print_round_ratios(rounds, "lowi_ores", CPU_SETUPS[:-1])
+    print(
+        "\nThe same, with the full collections of the garbage collector (the whole heap, "
+        "generation 2) shared out among the setups by messages instead of charged to the "
+        "setup whose block was running when one came:"
+    )
+    print_cpu_table([median_result(shared[name]) for name in names], shared)
+    print_round_ratios(shared, "lowi_ores", CPU_SETUPS[:-1])
     print_dispatch(dispatch)
 
 
-def print_dispatch(dispatch: dict[str, list[int]]) -> None:
+@dataclass
+class Spent:
+    """The event loop's dispatch and the garbage collector's CPU while a setup's messages came."""
+
+    dispatch_ns: int = 0
+    messages: int = 0
+    # By generation (0, 1, and 2: a full collection): ns in the event loop's thread, ns in the
+    # other threads, collections.
+    collector: list[list[int]] = field(default_factory=lambda: [[0, 0, 0] for _ in range(3)])
+
+    def add(self, other: Spent) -> None:
+        """Add another round's figures."""
+        self.dispatch_ns += other.dispatch_ns
+        self.messages += other.messages
+        for mine, theirs in zip(self.collector, other.collector, strict=True):
+            for index, value in enumerate(theirs):
+                mine[index] += value
+
+    def collector_ns(self, generations: range) -> int:
+        """Return the collector's CPU in these generations, all threads, ns."""
+        return sum(self.collector[g][0] + self.collector[g][1] for g in generations)
+
+
+def read_spent(path: Path) -> dict[str, Spent]:
+    """Return the helper's dispatch and collector figures by setup (written by dispatch_stop)."""
+    by_topic = json.loads(path.read_text())
+    return {
+        name: Spent(spent["dispatch"], spent["messages"], spent["collector"])
+        for name, topic in ONE_INSTANCE_TOPICS.items()
+        if (spent := by_topic.get(topic))
+    }
+
+
+def full_collections_shared(results: list[Result], spent: dict[str, Spent]) -> list[Result]:
+    """Return a round's results with its full collections' CPU shared out by messages.
+
+    A collection runs in whichever thread crosses the allocation threshold. A young one costs
+    what the objects made since the last one cost to scan: it is the setup's own doing. A full
+    one scans the whole heap (Home Assistant's own objects too), about a second on the
+    README's machine, and comes when what all the setups left alive adds up: it falls on one
+    setup's block and adds a third of a millisecond to each of its messages in that round. So
+    the round's full collections are shared out among the setups, by messages.
+    """
+    full = range(2, 3)
+    messages = sum(result.messages for result in results)
+    if not messages or any(result.name not in spent for result in results):
+        return results
+    per_message_ms = sum(spent[r.name].collector_ns(full) for r in results) / 1e6 / messages
+    return [
+        replace(
+            result,
+            cpu_ms=result.cpu_ms
+            - spent[result.name].collector_ns(full) / 1e6 / result.messages
+            + per_message_ms,
+        )
+        for result in results
+    ]
+
+
+def print_dispatch(dispatch: dict[str, Spent]) -> None:
     """Print the event loop's CPU per message in each setup's dispatch, and its differences.
 
     Then the garbage collector's, while each setup's messages came.
     """
-    micros = {}
-    for name, topic in ONE_INSTANCE_TOPICS.items():
-        spent, count, *_ = dispatch.get(topic, [0, 0])
-        if count:
-            micros[name] = spent / count / 1000
+    micros = {
+        name: spent.dispatch_ns / spent.messages / 1000
+        for name, spent in dispatch.items()
+        if spent.messages
+    }
     print(
         "\nEvent loop CPU of each message's dispatch (MQTT client, callbacks, state writes), "
         "all rounds, thread time:"
@@ -1090,26 +1165,24 @@ def print_dispatch(dispatch: dict[str, list[int]]) -> None:
     print_collector(dispatch, "all rounds")
 
 
-def print_collector(dispatch: dict[str, list[int]], when: str) -> None:
-    """Print each setup's dispatch and garbage collector CPU per message while its messages came.
-
-    A collection runs in whichever thread crosses the allocation threshold, and costs more the
-    larger the heap: its time falls on the setup whose block is running.
-    """
+def print_collector(spent: dict[str, Spent], when: str) -> None:
+    """Print each setup's dispatch and garbage collector CPU per message while its messages came."""
     print(
-        f"  {when}, per message: dispatch us / garbage collector us in the event loop / in the "
-        "other threads; collections per 1,000 messages",
+        f"  {when}, per message: dispatch us; garbage collector us (young and middle "
+        "generations, full collections), collections per 1,000 messages (young / middle / full)",
         flush=True,
     )
-    for name, topic in ONE_INSTANCE_TOPICS.items():
-        spent = dispatch.get(topic, [])
-        if len(spent) == 5 and spent[1]:
-            dispatched, count, loop, others, collections = spent
-            print(
-                f"    {name:<16} {dispatched / count / 1000:6.1f} / {loop / count / 1000:6.1f} "
-                f"/ {others / count / 1000:6.1f}; {collections * 1000 / count:5.1f}",
-                flush=True,
-            )
+    for name, figures in spent.items():
+        if not figures.messages:
+            continue
+        count = figures.messages
+        collections = " / ".join(f"{g[2] * 1000 / count:.1f}" for g in figures.collector)
+        print(
+            f"    {name:<16} {figures.dispatch_ns / count / 1000:6.1f}; "
+            f"{figures.collector_ns(range(2)) / count / 1000:6.1f}, "
+            f"{figures.collector_ns(range(2, 3)) / count / 1000:6.1f}; {collections}",
+            flush=True,
+        )
 
 
 # After a block: the recorder commits every second.
