@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import partial
 import inspect
 import json
 import os
@@ -46,6 +47,7 @@ import time
 from typing import Any, Final
 
 from paho.mqtt import client as mqtt_client
+from paho.mqtt.enums import CallbackAPIVersion
 
 from demo.hass_config import Helper, lowi_entry, write_config
 from demo.processes import HomeAssistant, Mosquitto, free_port, wait_for
@@ -310,7 +312,14 @@ async def async_setup(hass, config):
 
     def spent_on(topic):
         return dispatch.setdefault(
-            topic, {{"dispatch": 0, "messages": 0, "collector": [[0, 0, 0] for _ in range(3)]}}
+            topic,
+            {{
+                "dispatch": 0,
+                "messages": 0,
+                "kept": 0,
+                "kept_messages": 0,
+                "collector": [[0, 0, 0, 0] for _ in range(3)],
+            }},
         )
 
     def collected(phase, info):
@@ -318,9 +327,9 @@ async def async_setup(hass, config):
             collecting["start"] = time.thread_time_ns()
             return
         generation = spent_on(collecting["topic"])["collector"][min(info["generation"], 2)]
-        in_loop = threading.current_thread() is threading.main_thread()
-        generation[0 if in_loop else 1] += time.thread_time_ns() - collecting["start"]
-        generation[2] += 1
+        thread = 0 if threading.current_thread() is threading.main_thread() else 1
+        generation[thread] += time.thread_time_ns() - collecting["start"]
+        generation[2 + thread] += 1
 
     async def dispatch_start(call):
         client = hass.data["mqtt"].client._mqttc
@@ -329,12 +338,18 @@ async def async_setup(hass, config):
         def timed(mqttc, userdata, msg):
             collecting["topic"] = msg.topic
             start = time.thread_time_ns()
+            young = gc.get_count()[0]
             try:
                 original(mqttc, userdata, msg)
             finally:
                 spent = spent_on(msg.topic)
                 spent["dispatch"] += time.thread_time_ns() - start
                 spent["messages"] += 1
+                # What the dispatch left alive of the objects the collector follows (the
+                # young generation's count), over the messages during which it did not run.
+                if (grown := gc.get_count()[0] - young) >= 0:
+                    spent["kept"] += grown
+                    spent["kept_messages"] += 1
 
         dispatch.clear()
         hooked["on_message"] = original
@@ -490,7 +505,7 @@ class Publisher:
 
     def __init__(self, port: int) -> None:
         """Connect."""
-        self.client = mqtt_client.Client(mqtt_client.CallbackAPIVersion.VERSION2)
+        self.client = mqtt_client.Client(CallbackAPIVersion.VERSION2)
         self.client.connect("127.0.0.1", port, keepalive=60)
         self.client.loop_start()
 
@@ -587,7 +602,7 @@ def home_assistant(
             for ident, _ in lowi:
                 wait_for(
                     f"the sensors of {ident}",
-                    lambda ident=ident: hass.state(f"sensor.lowi3_{ident}_net_power"),
+                    partial(hass.state, f"sensor.lowi3_{ident}_net_power"),
                     120,
                     1,
                 )
@@ -596,7 +611,7 @@ def home_assistant(
             for ident, _ in lowi:
                 wait_for(
                     f"the voltage sensor of {ident}",
-                    lambda ident=ident: hass.state(f"sensor.lowi3_{ident}_voltage"),
+                    partial(hass.state, f"sensor.lowi3_{ident}_voltage"),
                     60,
                     1,
                 )
@@ -656,7 +671,7 @@ def stream_cost(
     *,
     rate: float,
     idle_seconds: float,
-    before_stream: Callable[[], None] | None = None,
+    before_stream: Callable[[], object] | None = None,
 ) -> tuple[float, float, dict[str, float]]:
     """Measure the idle rate, then send the stream and wait for its tail.
 
@@ -1017,7 +1032,7 @@ def run_one_instance(workdir: Path, broker: Mosquitto, args: argparse.Namespace)
     payloads = stream(5 + args.repeat * args.messages)
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, load {load_average()}")
     rounds: dict[str, list[Result]] = {name: [] for name in names}
-    # The same, with the garbage collector's time shared out by collections.
+    # The same, with the garbage collector's CPU pooled and shared out by messages.
     shared: dict[str, list[Result]] = {name: [] for name in names}
     with home_assistant(
         workdir / "one",
@@ -1056,9 +1071,7 @@ def run_one_instance(workdir: Path, broker: Mosquitto, args: argparse.Namespace)
                 )
                 this_round = read_spent(dispatch_path)
                 print_collector(this_round, f"round {number + 1}")
-                for result in full_collections_shared(
-                    [rounds[name][-1] for name in names], this_round
-                ):
+                for result in collector_shared([rounds[name][-1] for name in names], this_round):
                     shared[result.name].append(result)
                 for name, spent in this_round.items():
                     dispatch.setdefault(name, Spent()).add(spent)
@@ -1073,9 +1086,9 @@ def run_one_instance(workdir: Path, broker: Mosquitto, args: argparse.Namespace)
     print_cpu_table(results, rounds)
     print_round_ratios(rounds, "lowi_ores", CPU_SETUPS[:-1])
     print(
-        "\nThe same, with the full collections of the garbage collector (the whole heap, "
-        "generation 2) shared out among the setups by messages instead of charged to the "
-        "setup whose block was running when one came:"
+        "\nThe same, with each round's garbage collector CPU pooled and shared out among the "
+        "setups by messages, instead of charged to the setup whose block was running when a "
+        "collection came:"
     )
     print_cpu_table([median_result(shared[name]) for name in names], shared)
     print_round_ratios(shared, "lowi_ores", CPU_SETUPS[:-1])
@@ -1088,54 +1101,67 @@ class Spent:
 
     dispatch_ns: int = 0
     messages: int = 0
+    # Objects followed by the collector that the dispatch left alive (allocated minus freed),
+    # over the messages during which the collector did not run.
+    kept: int = 0
+    kept_messages: int = 0
     # By generation (0, 1, and 2: a full collection): ns in the event loop's thread, ns in the
-    # other threads, collections.
-    collector: list[list[int]] = field(default_factory=lambda: [[0, 0, 0] for _ in range(3)])
+    # other threads (the recorder's), collections in each.
+    collector: list[list[int]] = field(default_factory=lambda: [[0, 0, 0, 0] for _ in range(3)])
 
     def add(self, other: Spent) -> None:
         """Add another round's figures."""
         self.dispatch_ns += other.dispatch_ns
         self.messages += other.messages
+        self.kept += other.kept
+        self.kept_messages += other.kept_messages
         for mine, theirs in zip(self.collector, other.collector, strict=True):
             for index, value in enumerate(theirs):
                 mine[index] += value
 
-    def collector_ns(self, generations: range) -> int:
-        """Return the collector's CPU in these generations, all threads, ns."""
-        return sum(self.collector[g][0] + self.collector[g][1] for g in generations)
+    @property
+    def collector_ns(self) -> int:
+        """Return the collector's CPU, all generations and threads, ns."""
+        return sum(loop + other for loop, other, *_ in self.collector)
 
 
 def read_spent(path: Path) -> dict[str, Spent]:
     """Return the helper's dispatch and collector figures by setup (written by dispatch_stop)."""
     by_topic = json.loads(path.read_text())
     return {
-        name: Spent(spent["dispatch"], spent["messages"], spent["collector"])
+        name: Spent(
+            spent["dispatch"],
+            spent["messages"],
+            spent["kept"],
+            spent["kept_messages"],
+            spent["collector"],
+        )
         for name, topic in ONE_INSTANCE_TOPICS.items()
         if (spent := by_topic.get(topic))
     }
 
 
-def full_collections_shared(results: list[Result], spent: dict[str, Spent]) -> list[Result]:
-    """Return a round's results with its full collections' CPU shared out by messages.
+def collector_shared(results: list[Result], spent: dict[str, Spent]) -> list[Result]:
+    """Return a round's results with the garbage collector's CPU shared out by messages.
 
-    A collection runs in whichever thread crosses the allocation threshold. A young one costs
-    what the objects made since the last one cost to scan: it is the setup's own doing. A full
-    one scans the whole heap (Home Assistant's own objects too), about a second on the
-    README's machine, and comes when what all the setups left alive adds up: it falls on one
-    setup's block and adds a third of a millisecond to each of its messages in that round. So
-    the round's full collections are shared out among the setups, by messages.
+    A collection runs in whichever thread crosses the allocation threshold, and is charged to
+    the setup whose block is running. Most of them run in the recorder's thread, on the
+    objects of the rows it writes (the same rows for every setup); some rounds, one setup's
+    blocks see half as many again, from the recorder's thread, and more full collections (the
+    whole heap, about a third of a second each on the README's machine). Which setup that is
+    changes from run to run. So the round's collector time is pooled and shared out by
+    messages; what each setup's own dispatch leaves to collect is printed beside it.
     """
-    full = range(2, 3)
     messages = sum(result.messages for result in results)
     if not messages or any(result.name not in spent for result in results):
         return results
-    per_message_ms = sum(spent[r.name].collector_ns(full) for r in results) / 1e6 / messages
+    pooled_ms = sum(spent[result.name].collector_ns for result in results) / 1e6 / messages
     return [
         replace(
             result,
             cpu_ms=result.cpu_ms
-            - spent[result.name].collector_ns(full) / 1e6 / result.messages
-            + per_message_ms,
+            - spent[result.name].collector_ns / 1e6 / result.messages
+            + pooled_ms,
         )
         for result in results
     ]
@@ -1166,21 +1192,27 @@ def print_dispatch(dispatch: dict[str, Spent]) -> None:
 
 
 def print_collector(spent: dict[str, Spent], when: str) -> None:
-    """Print each setup's dispatch and garbage collector CPU per message while its messages came."""
+    """Print each setup's dispatch and garbage collector figures per message."""
     print(
-        f"  {when}, per message: dispatch us; garbage collector us (young and middle "
-        "generations, full collections), collections per 1,000 messages (young / middle / full)",
+        f"  {when}, per message: dispatch us, objects it left to collect; garbage collector us "
+        "in the event loop / in the recorder's thread; collections per 1,000 messages in each, "
+        "full ones",
         flush=True,
     )
     for name, figures in spent.items():
-        if not figures.messages:
+        if not (count := figures.messages):
             continue
-        count = figures.messages
-        collections = " / ".join(f"{g[2] * 1000 / count:.1f}" for g in figures.collector)
+        loop_ns = sum(generation[0] for generation in figures.collector)
+        other_ns = sum(generation[1] for generation in figures.collector)
+        loop_count = sum(generation[2] for generation in figures.collector)
+        other_count = sum(generation[3] for generation in figures.collector)
+        full = sum(figures.collector[2][2:])
+        kept = figures.kept / figures.kept_messages if figures.kept_messages else 0.0
         print(
-            f"    {name:<16} {figures.dispatch_ns / count / 1000:6.1f}; "
-            f"{figures.collector_ns(range(2)) / count / 1000:6.1f}, "
-            f"{figures.collector_ns(range(2, 3)) / count / 1000:6.1f}; {collections}",
+            f"    {name:<16} {figures.dispatch_ns / count / 1000:6.1f} us, {kept:4.1f}; "
+            f"{loop_ns / count / 1000:5.1f} / {other_ns / count / 1000:5.1f} us; "
+            f"{loop_count * 1000 / count:5.1f} / {other_count * 1000 / count:5.1f}, "
+            f"{full * 1000 / count:4.1f}",
             flush=True,
         )
 
