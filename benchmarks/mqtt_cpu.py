@@ -206,6 +206,7 @@ HELPER: Final = '''
 import cProfile
 import gc
 import json
+from pathlib import Path
 import pstats
 import threading
 import time
@@ -289,15 +290,21 @@ async def async_setup(hass, config):
         profiler["p"] = cProfile.Profile()
         profiler["p"].enable()
 
+    def write_profile(profile, path, full):
+        with open(path, "w") as out:
+            pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(40)
+            pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(60)
+        if full:
+            with open(full, "w") as out:
+                pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats()
+
     async def profile_stop(call):
         profile = profiler.pop("p")
         profile.disable()
-        with open(call.data["path"], "w") as out:
-            pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(40)
-            pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(60)
-        if call.data.get("full"):
-            with open(call.data["full"], "w") as out:
-                pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats()
+        # Written in the executor: no file I/O in the event loop.
+        await hass.async_add_executor_job(
+            write_profile, profile, call.data["path"], call.data.get("full")
+        )
 
     # The event loop's CPU time of each message's dispatch (Home Assistant's MQTT client, the
     # callbacks, their state writes), by topic: no other thread, no idle rate in it.
@@ -311,16 +318,16 @@ async def async_setup(hass, config):
     collecting = {{"topic": None, "start": 0}}
 
     def spent_on(topic):
-        return dispatch.setdefault(
-            topic,
-            {{
+        # Not setdefault: its default would be built for every message.
+        if (spent := dispatch.get(topic)) is None:
+            spent = dispatch[topic] = {{
                 "dispatch": 0,
                 "messages": 0,
                 "kept": 0,
                 "kept_messages": 0,
                 "collector": [[0, 0, 0, 0] for _ in range(3)],
-            }},
-        )
+            }}
+        return spent
 
     def collected(phase, info):
         if phase == "start":
@@ -359,8 +366,9 @@ async def async_setup(hass, config):
     async def dispatch_stop(call):
         hass.data["mqtt"].client._mqttc.on_message = hooked.pop("on_message")
         gc.callbacks.remove(collected)
-        with open(call.data["path"], "w") as out:
-            json.dump(dispatch, out)
+        # Written in the executor: no file I/O in the event loop.
+        text = json.dumps(dispatch)
+        await hass.async_add_executor_job(Path(call.data["path"]).write_text, text)
 
     hass.services.async_register(DOMAIN, "enable", enable)
     hass.services.async_register(DOMAIN, "profile_start", profile_start)

@@ -91,17 +91,25 @@ class CounterGuard:
     behind_since: float | None = None
     meter_value: float | None = None
     # The last candidate of a new level and how many agreeing messages led to it.
-    candidate: tuple[float, float] | None = None
+    _candidate: tuple[float, float] | None = None
     _agreeing: int = 0
 
     def update(self, value: float, time: float) -> Verdict:
         """Offer a value received at time (seconds, monotonic within a run or epoch)."""
-        if value == self.value and self.candidate is None and self.behind_since is None:
-            # The usual message: the counter has not moved. Accepted, as the rule below would.
-            # (GuardedCounters.offer checks the same before calling, for its dongle's counters.)
-            self.time = time
+        if self.accept_unmoved(value, time):
             return Verdict.ACCEPTED
         return self._update(value, time)
+
+    def accept_unmoved(self, value: float, time: float) -> bool:
+        """Accept the usual message, a counter that has not moved; False for any other value.
+
+        With nothing pending (no candidate, not behind), the rule would accept it too: this is
+        its shortcut, for callers that skip their own bookkeeping when it applies.
+        """
+        if value == self.value and self._candidate is None and self.behind_since is None:
+            self.time = time
+            return True
+        return False
 
     def _update(self, value: float, time: float) -> Verdict:
         """Apply the rule to a value (the rule in full, for any value)."""
@@ -112,11 +120,11 @@ class CounterGuard:
         ):
             self._accept(value, time)
             return Verdict.ACCEPTED
-        if self.candidate is not None and self.limits.allows(*self.candidate, value, time):
+        if self._candidate is not None and self.limits.allows(*self._candidate, value, time):
             self._agreeing += 1
         else:
             self._agreeing = 1
-        self.candidate = (value, time)
+        self._candidate = (value, time)
         if self._agreeing < self.confirmations:
             return Verdict.HELD
         if self.value is None or value > self.value:
@@ -138,13 +146,13 @@ class CounterGuard:
         self.time = time
         self.behind_since = None
         self.meter_value = None
-        self.candidate = None
+        self._candidate = None
         self._agreeing = 0
 
     @property
     def holding(self) -> bool:
         """Return True while values are being held back."""
-        return self.candidate is not None
+        return self._candidate is not None
 
     def as_dict(self) -> dict[str, Any]:
         """Return what must survive a restart."""

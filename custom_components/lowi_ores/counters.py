@@ -97,16 +97,8 @@ class GuardedCounters:
             if raw is None:
                 continue
             guard = guards[key]
-            if (
-                raw == guard.value
-                and guard.candidate is None
-                and guard.behind_since is None
-                and key not in unsent
-            ):
-                # The usual case: a shown counter that has not moved. Accepted, as update()
-                # would (its own first check), without the call and the bookkeeping below.
-                guard.time = now
-                continue
+            if key not in unsent and guard.accept_unmoved(raw, now):
+                continue  # the usual case, a shown counter that has not moved: nothing to tell
             before, was_behind = guard.value, guard.behind_since is not None
             verdict = guard.update(raw, now)
             if verdict is not Verdict.ACCEPTED or was_behind:  # else nothing to log or report
