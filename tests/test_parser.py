@@ -10,11 +10,13 @@ from hypothesis import given, settings, strategies as st
 import pytest
 
 from custom_components.lowi_ores.parser import (
+    _NUMBER_TEXT,
     _TEXT_NUMBERS,
     _TEXT_NUMBERS_SIZE,
     MAX_PAYLOAD_BYTES,
     Reading,
     Rejected,
+    _decimal_text,
     ident_from_topic,
     mac_address,
     normalize_ident,
@@ -225,6 +227,26 @@ def test_valid_numbers_round_trip(data: dict[str, Any]) -> None:
     assert isinstance(result, Reading)
     assert result.import_power == pytest.approx(float(data["PI"]))
     assert result.export_index_night == pytest.approx(float(data["CEL"]))
+
+
+def _decimal_text_by_pattern(text: str) -> float | None:
+    """The rule for a numeric text, by its pattern alone (what the digits' shortcut must equal)."""
+    stripped = text.strip()
+    return float(stripped) if len(stripped) <= 40 and _NUMBER_TEXT.fullmatch(stripped) else None
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.one_of(
+        st.text(alphabet="0123456789", min_size=1, max_size=45),
+        st.text(alphabet=st.characters(categories=["Nd", "No"]), min_size=1, max_size=5),
+        st.text(alphabet="0123456789 .+-e_", min_size=1, max_size=12),
+        st.text(max_size=8),
+    )
+)
+def test_whole_numbers_shortcut_follows_the_pattern(text: str) -> None:
+    """ASCII digits skip the pattern; every text reads as the pattern alone would read it."""
+    assert _decimal_text(text) == _decimal_text_by_pattern(text)
 
 
 @pytest.mark.parametrize(

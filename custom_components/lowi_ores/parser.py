@@ -95,6 +95,8 @@ _DECODER: Final = json.JSONDecoder(parse_constant=_reject_constant)
 
 def _decimal_text(text: str) -> float | None:
     """Return the number a decimal text holds (spaces around allowed), else None."""
+    if text.isascii() and text.isdigit() and len(text) <= 40:
+        return float(text)  # the usual text, a whole number of ASCII digits: no pattern needed
     stripped = text.strip()
     if len(stripped) > 40 or not _NUMBER_TEXT.fullmatch(stripped):
         return None
@@ -149,8 +151,8 @@ def _read_number(field: str, value: Any) -> float | None:
 
 
 def _text(value: Any) -> str | None:
-    if isinstance(value, str) and value.strip():
-        return value.strip()[:MAX_IDENT_LENGTH]
+    if isinstance(value, str) and (stripped := value.strip()):
+        return stripped[:MAX_IDENT_LENGTH]
     return None
 
 
