@@ -12,7 +12,7 @@ import json
 import math
 from typing import Any, Final
 
-from .const import FIRST_CHANNEL, LAST_CHANNEL
+from .const import FIRST_CHANNEL, LAST_CHANNEL, MAX_HOME_POWER_W, MAX_PLAUSIBLE_POWER_W
 from .counter_guard import CounterGuard, CounterLimits, Verdict
 from .parser import MAX_PAYLOAD_BYTES, Reading
 
@@ -57,11 +57,8 @@ _SOURCES: Final = {
     RSSI: "rssi",
 }
 GUARDED: Final = (INDEX_HIGH, INDEX_LOW)
-# Wh per hour, as the guards of CH0's electricity indexes: a Belgian home connection's maximum.
-MAX_CHANNEL_POWER_W: Final = 60_000.0
+# Wh a guarded index may gain beyond what MAX_HOME_POWER_W allows, as on CH0.
 _GUARD_MARGIN: Final = 100.0
-# A power above this is no home's: dropped, as on CH0.
-MAX_PLAUSIBLE_POWER_W: Final = MAX_CHANNEL_POWER_W * 2
 # Unit labels that say the channel measures electricity (any case). Anything else (m3, l,
 # "Various", ...) is kept as sent, without a unit or an energy device class.
 ELECTRIC_UNITS: Final = frozenset({"w", "kw", "wh", "kwh", "va", "energy", "power", "electricity"})
@@ -131,7 +128,7 @@ def model_of(kind: str | None, units: str | None) -> str | None:
 def _new_guards(resolution: float = 1.0) -> dict[str, CounterGuard]:
     """Return a channel's index guards; resolution: the smallest step its sensor shows."""
     return {
-        key: CounterGuard(CounterLimits(MAX_CHANNEL_POWER_W, _GUARD_MARGIN, resolution))
+        key: CounterGuard(CounterLimits(MAX_HOME_POWER_W, _GUARD_MARGIN, resolution))
         for key in GUARDED
     }
 

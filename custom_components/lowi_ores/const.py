@@ -30,6 +30,13 @@ RELAY_TOPIC_FORMAT: Final = "{ident}/SET/REL/CH{channel}"
 RELAY_ON: Final = "ON"
 RELAY_OFF: Final = "OFF"
 
+# A Belgian home connection tops out near 3 x 400 V x 63 A = 44 kVA: the most a home imports or
+# exports, or a channel meters, in W (and the electricity counters' guards' Wh per hour).
+MAX_HOME_POWER_W: Final = 60_000.0
+# A power reading above this is not a home's, whatever the firmware: dropped, not recorded, on
+# CH0 and on the channels alike.
+MAX_PLAUSIBLE_POWER_W: Final = MAX_HOME_POWER_W * 2
+
 # The dongle publishes "every minute" by default (10-20 s on some installations). Three missed
 # minutes, with a little slack, before the entities turn unavailable.
 DEFAULT_TIMEOUT: Final = timedelta(seconds=200)

@@ -35,6 +35,8 @@ from .const import (
     DEFAULT_WATER_UNIT,
     DOMAIN,
     LAST_CHANNEL,
+    MAX_HOME_POWER_W,
+    MAX_PLAUSIBLE_POWER_W,
     METER_TOPIC_FORMAT,
     STORAGE_SAVE_DELAY,
     STORAGE_VERSION,
@@ -63,13 +65,10 @@ _LOGGER = logging.getLogger(__name__)
 
 type LowiConfigEntry = ConfigEntry[LowiData]
 
-# Physical bounds, in the counters' final units per hour. A Belgian home connection tops out near
-# 3 x 400 V x 63 A = 44 kVA; a G10 gas meter at 16 m3/h; a home water meter well below 10 m3/h.
-MAX_GRID_POWER_KW: Final = 60.0
+# Physical bounds of the volume counters, in their final units per hour (electricity's is
+# MAX_HOME_POWER_W): a G10 gas meter at 16 m3/h; a home water meter well below 10 m3/h.
 MAX_GAS_FLOW_M3_H: Final = 16.0
 MAX_WATER_FLOW_M3_H: Final = 10.0
-# A power reading above this is not a home's, whatever the firmware: dropped, not recorded.
-MAX_PLAUSIBLE_POWER_W: Final = MAX_GRID_POWER_KW * 1000 * 2
 
 ENERGY_COUNTERS: Final = ("import_day", "import_night", "export_day", "export_night")
 VOLUME_COUNTERS: Final = ("gas", "water")
@@ -160,7 +159,7 @@ class LowiCoordinator(PushCoordinator[MeterData | None]):
         }
         # Guards work on the values as sent, so a change of unit option keeps their state.
         guards = {
-            key: CounterGuard(CounterLimits(MAX_GRID_POWER_KW * 1000, 100.0, 1.0))
+            key: CounterGuard(CounterLimits(MAX_HOME_POWER_W, 100.0, 1.0))
             for key in ENERGY_COUNTERS
         } | {
             key: CounterGuard(
