@@ -117,7 +117,7 @@ class GuardedCounters:
             for key in changed:
                 shown[key] = self.value(key)
             self._shown = shown
-        if not held and self.held_back_log.since is not None:
+        if not held:
             self.held_back_log.clear()
         return self._shown
 

@@ -215,8 +215,7 @@ class RejectionLog:
     def valid_message(self, now: float | None = None) -> None:
         """Count a valid message (received now, when the caller has read the clock already)."""
         self.share.add(rejected=False, now=now)
-        if self.problems.since is not None:  # most messages: no series going on
-            self.problems.clear()
+        self.problems.clear()
 
     def as_dict(self) -> dict[str, Any]:
         """Return the counts, for the diagnostics."""

@@ -393,8 +393,6 @@ class _PublishedSensor(SensorEntity):
     coordinator_context: Any
     # A thinned index: flushed by a timer shortly before each statistics period ends.
     _index: ThinnedIndex | None = None
-    # What was written last (ChangedStateEntity's; declared only, its value comes from there).
-    _written: tuple[object, ...] | None
     _cancel_flush: CALLBACK_TYPE
 
     def _use(self, publisher: Publisher | None) -> None:
@@ -471,14 +469,10 @@ class _PublishedSensor(SensorEntity):
     def _show_value(self, value: SensorValue) -> None:
         """Show a message's value as sent: the coordinator calls this when the value changed.
 
-        Only while the dongle is available (its return reaches the update callback instead),
-        so what it shows is that value, available: compared here with what was written last
-        rather than through `_shown` (this runs for each value a message changes).
+        Only while the dongle is available (its return reaches the update callback instead).
         """
         self._attr_native_value = value
-        if (shown := (True, value)) != self._written:
-            self._written = shown
-            self.async_write_ha_state()
+        self._write_if_changed()
 
     def _take(self, available: bool) -> None:
         """Take a message's value (or the loss of the dongle) before the write decision."""
