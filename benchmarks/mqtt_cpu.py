@@ -311,11 +311,12 @@ async def async_setup(hass, config):
     dispatch = {{}}
     hooked = {{}}
 
-    # The garbage collector's CPU time by the topic of the last message dispatched and by
-    # generation, in the event loop's thread and in the others (the recorder's): a collection
-    # runs in whichever thread crosses the allocation threshold, and a full one (generation 2)
-    # scans the whole heap.
-    collecting = {{"topic": None, "start": 0}}
+    # Each garbage collection, in the event loop's thread or another (the recorder's): when it
+    # ended (wall clock), the thread (0: the loop), its generation (2: the whole heap) and its
+    # CPU ns. The benchmark charges it to the setup whose block was being measured then; a
+    # collection between blocks (the recorder's statistics run, the rows query) is nobody's.
+    collecting = {{"start": 0}}
+    collections = []
 
     def spent_on(topic):
         # Not setdefault: its default would be built for every message.
@@ -325,7 +326,6 @@ async def async_setup(hass, config):
                 "messages": 0,
                 "kept": 0,
                 "kept_messages": 0,
-                "collector": [[0, 0, 0, 0] for _ in range(3)],
             }}
         return spent
 
@@ -333,17 +333,18 @@ async def async_setup(hass, config):
         if phase == "start":
             collecting["start"] = time.thread_time_ns()
             return
-        generation = spent_on(collecting["topic"])["collector"][min(info["generation"], 2)]
-        thread = 0 if threading.current_thread() is threading.main_thread() else 1
-        generation[thread] += time.thread_time_ns() - collecting["start"]
-        generation[2 + thread] += 1
+        collections.append((
+            time.time(),
+            0 if threading.current_thread() is threading.main_thread() else 1,
+            info["generation"],
+            time.thread_time_ns() - collecting["start"],
+        ))
 
     async def dispatch_start(call):
         client = hass.data["mqtt"].client._mqttc
         original = client.on_message
 
         def timed(mqttc, userdata, msg):
-            collecting["topic"] = msg.topic
             start = time.thread_time_ns()
             young = gc.get_count()[0]
             try:
@@ -359,6 +360,7 @@ async def async_setup(hass, config):
                     spent["kept_messages"] += 1
 
         dispatch.clear()
+        collections.clear()
         hooked["on_message"] = original
         client.on_message = timed
         gc.callbacks.append(collected)
@@ -367,7 +369,7 @@ async def async_setup(hass, config):
         hass.data["mqtt"].client._mqttc.on_message = hooked.pop("on_message")
         gc.callbacks.remove(collected)
         # Written in the executor: no file I/O in the event loop.
-        text = json.dumps(dispatch)
+        text = json.dumps({{"dispatch": dispatch, "collections": collections}})
         await hass.async_add_executor_job(Path(call.data["path"]).write_text, text)
 
     hass.services.async_register(DOMAIN, "enable", enable)
@@ -1063,8 +1065,9 @@ def run_one_instance(workdir: Path, broker: Mosquitto, args: argparse.Namespace)
             for number in range(args.repeat):
                 part = payloads[5 + number * args.messages :][: args.messages]
                 hass.call("POST", "/api/services/lowi_bench/dispatch_start", {})
+                windows: list[Window] = []
                 for result in interleaved_round(
-                    hass, db, publisher, names=names, part=part, args=args
+                    hass, db, publisher, names=names, part=part, args=args, windows=windows
                 ):
                     rounds[result.name].append(result)
                     print(
@@ -1077,8 +1080,13 @@ def run_one_instance(workdir: Path, broker: Mosquitto, args: argparse.Namespace)
                 hass.call(
                     "POST", "/api/services/lowi_bench/dispatch_stop", {"path": str(dispatch_path)}
                 )
-                this_round = read_spent(dispatch_path)
+                this_round, between = read_spent(dispatch_path, windows)
                 print_collector(this_round, f"round {number + 1}")
+                print(
+                    f"    between blocks (not measured): {between[1]} collections, "
+                    f"{between[0] / 1e6:.1f} ms",
+                    flush=True,
+                )
                 for result in collector_shared([rounds[name][-1] for name in names], this_round):
                     shared[result.name].append(result)
                 for name, spent in this_round.items():
@@ -1094,9 +1102,9 @@ def run_one_instance(workdir: Path, broker: Mosquitto, args: argparse.Namespace)
     print_cpu_table(results, rounds)
     print_round_ratios(rounds, "lowi_ores", CPU_SETUPS[:-1])
     print(
-        "\nThe same, with each round's garbage collector CPU pooled and shared out among the "
-        "setups by messages, instead of charged to the setup whose block was running when a "
-        "collection came:"
+        "\nThe same, with the garbage collector's CPU in each round's blocks pooled and shared "
+        "out among the setups by messages, instead of charged to the setup whose block was "
+        "being measured when a collection came:"
     )
     print_cpu_table([median_result(shared[name]) for name in names], shared)
     print_round_ratios(shared, "lowi_ores", CPU_SETUPS[:-1])
@@ -1133,32 +1141,53 @@ class Spent:
         return sum(loop + other for loop, other, *_ in self.collector)
 
 
-def read_spent(path: Path) -> dict[str, Spent]:
-    """Return the helper's dispatch and collector figures by setup (written by dispatch_stop)."""
-    by_topic = json.loads(path.read_text())
-    return {
+# A setup's measured block: its name, and when its measurement began and ended (wall clock).
+type Window = tuple[str, float, float]
+
+
+def read_spent(path: Path, windows: list[Window]) -> tuple[dict[str, Spent], list[int]]:
+    """Return the helper's dispatch and collector figures by setup (written by dispatch_stop).
+
+    Each collection is charged to the setup whose block was being measured when it ended, the
+    same span as its CPU figure. The others (between blocks: the recorder's statistics run
+    while the benchmark waits for it, the rows query) are nobody's: their ns and their number
+    are returned apart.
+    """
+    written = json.loads(path.read_text())
+    by_topic = written["dispatch"]
+    spent = {
         name: Spent(
-            spent["dispatch"],
-            spent["messages"],
-            spent["kept"],
-            spent["kept_messages"],
-            spent["collector"],
+            by_topic[topic]["dispatch"],
+            by_topic[topic]["messages"],
+            by_topic[topic]["kept"],
+            by_topic[topic]["kept_messages"],
         )
         for name, topic in ONE_INSTANCE_TOPICS.items()
-        if (spent := by_topic.get(topic))
+        if topic in by_topic
     }
+    between = [0, 0]
+    for ended, thread, generation, ns in written["collections"]:
+        owner = next((name for name, start, end in windows if start <= ended <= end), None)
+        if owner is None or owner not in spent:
+            between[0] += ns
+            between[1] += 1
+            continue
+        figures = spent[owner].collector[min(generation, 2)]
+        figures[thread] += ns
+        figures[2 + thread] += 1
+    return spent, between
 
 
 def collector_shared(results: list[Result], spent: dict[str, Spent]) -> list[Result]:
     """Return a round's results with the garbage collector's CPU shared out by messages.
 
-    A collection runs in whichever thread crosses the allocation threshold, and is charged to
-    the setup whose block is running. Most of them run in the recorder's thread, on the
-    objects of the rows it writes (the same rows for every setup); some rounds, one setup's
-    blocks see half as many again, from the recorder's thread, and more full collections (the
-    whole heap, about a third of a second each on the README's machine). Which setup that is
-    changes from run to run. So the round's collector time is pooled and shared out by
-    messages; what each setup's own dispatch leaves to collect is printed beside it.
+    A collection runs in whichever thread crosses the allocation threshold, and lands in the
+    block of whichever setup is being measured then. Most of them run in the recorder's thread,
+    on the objects of the rows it writes (the same rows for every setup), and a full one (the
+    whole heap, a quarter of a second or more) comes when the heap has grown enough, whoever
+    made it grow: 0 to 3 of them in one setup's blocks make the difference between its rounds.
+    So the collector time measured in the round's blocks is pooled and shared out by messages;
+    what each setup's own dispatch leaves to collect is printed beside it.
     """
     messages = sum(result.messages for result in results)
     if not messages or any(result.name not in spent for result in results):
@@ -1237,8 +1266,12 @@ def interleaved_round(
     names: list[str],
     part: list[bytes],
     args: argparse.Namespace,
+    windows: list[Window],
 ) -> list[Result]:
-    """Send `part` to every setup, block by block in turns; return each setup's figures."""
+    """Send `part` to every setup, block by block in turns; return each setup's figures.
+
+    Each block's measured span is added to `windows`.
+    """
     assert hass.pid is not None
     idle = settle(hass, 8.0)
     cpu = dict.fromkeys(names, 0.0)
@@ -1257,6 +1290,7 @@ def interleaved_round(
                 idle=idle,
                 tail=BLOCK_TAIL,
             )
+            windows.append((name, since, time.time()))
             cpu[name] += used
             for thread, seconds in spent.items():
                 threads[name][thread] = threads[name].get(thread, 0.0) + seconds
