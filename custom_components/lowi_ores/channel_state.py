@@ -12,7 +12,13 @@ import json
 import math
 from typing import Any, Final
 
-from .const import FIRST_CHANNEL, LAST_CHANNEL, MAX_HOME_POWER_W, MAX_PLAUSIBLE_POWER_W
+from .const import (
+    FIRST_CHANNEL,
+    INDEX_GUARD_MARGIN_WH,
+    LAST_CHANNEL,
+    MAX_HOME_POWER_W,
+    MAX_PLAUSIBLE_POWER_W,
+)
 from .counter_guard import CounterGuard, CounterLimits, Verdict
 from .parser import MAX_PAYLOAD_BYTES, Reading
 
@@ -57,8 +63,6 @@ _SOURCES: Final = {
     RSSI: "rssi",
 }
 GUARDED: Final = (INDEX_HIGH, INDEX_LOW)
-# Wh a guarded index may gain beyond what MAX_HOME_POWER_W allows, as on CH0.
-_GUARD_MARGIN: Final = 100.0
 # Unit labels that say the channel measures electricity (any case). Anything else (m3, l,
 # "Various", ...) is kept as sent, without a unit or an energy device class.
 ELECTRIC_UNITS: Final = frozenset({"w", "kw", "wh", "kwh", "va", "energy", "power", "electricity"})
@@ -128,7 +132,7 @@ def model_of(kind: str | None, units: str | None) -> str | None:
 def _new_guards(resolution: float = 1.0) -> dict[str, CounterGuard]:
     """Return a channel's index guards; resolution: the smallest step its sensor shows."""
     return {
-        key: CounterGuard(CounterLimits(MAX_HOME_POWER_W, _GUARD_MARGIN, resolution))
+        key: CounterGuard(CounterLimits(MAX_HOME_POWER_W, INDEX_GUARD_MARGIN_WH, resolution))
         for key in GUARDED
     }
 

@@ -33,6 +33,9 @@ RELAY_OFF: Final = "OFF"
 # A Belgian home connection tops out near 3 x 400 V x 63 A = 44 kVA: the most a home imports or
 # exports, or a channel meters, in W (and the electricity counters' guards' Wh per hour).
 MAX_HOME_POWER_W: Final = 60_000.0
+# Wh an electricity index may gain beyond what MAX_HOME_POWER_W allows (a counter guard's margin),
+# on CH0 and on the channels alike.
+INDEX_GUARD_MARGIN_WH: Final = 100.0
 # A power reading above this is not a home's, whatever the firmware: dropped, not recorded, on
 # CH0 and on the channels alike.
 MAX_PLAUSIBLE_POWER_W: Final = MAX_HOME_POWER_W * 2

@@ -34,6 +34,7 @@ from .const import (
     DEFAULT_TIMEOUT,
     DEFAULT_WATER_UNIT,
     DOMAIN,
+    INDEX_GUARD_MARGIN_WH,
     LAST_CHANNEL,
     MAX_HOME_POWER_W,
     MAX_PLAUSIBLE_POWER_W,
@@ -159,7 +160,7 @@ class LowiCoordinator(PushCoordinator[MeterData | None]):
         }
         # Guards work on the values as sent, so a change of unit option keeps their state.
         guards = {
-            key: CounterGuard(CounterLimits(MAX_HOME_POWER_W, 100.0, 1.0))
+            key: CounterGuard(CounterLimits(MAX_HOME_POWER_W, INDEX_GUARD_MARGIN_WH, 1.0))
             for key in ENERGY_COUNTERS
         } | {
             key: CounterGuard(
