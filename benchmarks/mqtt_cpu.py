@@ -1080,11 +1080,11 @@ def run_one_instance(workdir: Path, broker: Mosquitto, args: argparse.Namespace)
                 hass.call(
                     "POST", "/api/services/lowi_bench/dispatch_stop", {"path": str(dispatch_path)}
                 )
-                this_round, between = read_spent(dispatch_path, windows)
+                this_round, between_ns, between = read_spent(dispatch_path, windows)
                 print_collector(this_round, f"round {number + 1}")
                 print(
-                    f"    between blocks (not measured): {between[1]} collections, "
-                    f"{between[0] / 1e6:.1f} ms",
+                    f"    between blocks (not measured): {between} collections, "
+                    f"{between_ns / 1e6:.1f} ms",
                     flush=True,
                 )
                 for result in collector_shared([rounds[name][-1] for name in names], this_round):
@@ -1145,13 +1145,13 @@ class Spent:
 type Window = tuple[str, float, float]
 
 
-def read_spent(path: Path, windows: list[Window]) -> tuple[dict[str, Spent], list[int]]:
+def read_spent(path: Path, windows: list[Window]) -> tuple[dict[str, Spent], int, int]:
     """Return the helper's dispatch and collector figures by setup (written by dispatch_stop).
 
     Each collection is charged to the setup whose block was being measured when it ended, the
     same span as its CPU figure. The others (between blocks: the recorder's statistics run
     while the benchmark waits for it, the rows query) are nobody's: their ns and their number
-    are returned apart.
+    are returned after the figures.
     """
     written = json.loads(path.read_text())
     by_topic = written["dispatch"]
@@ -1165,17 +1165,17 @@ def read_spent(path: Path, windows: list[Window]) -> tuple[dict[str, Spent], lis
         for name, topic in ONE_INSTANCE_TOPICS.items()
         if topic in by_topic
     }
-    between = [0, 0]
+    between_ns = between = 0
     for ended, thread, generation, ns in written["collections"]:
         owner = next((name for name, start, end in windows if start <= ended <= end), None)
         if owner is None or owner not in spent:
-            between[0] += ns
-            between[1] += 1
+            between_ns += ns
+            between += 1
             continue
         figures = spent[owner].collector[min(generation, 2)]
         figures[thread] += ns
         figures[2 + thread] += 1
-    return spent, between
+    return spent, between_ns, between
 
 
 def collector_shared(results: list[Result], spent: dict[str, Spent]) -> list[Result]:
