@@ -315,7 +315,9 @@ async def async_setup(hass, config):
     # ended (wall clock), the thread (0: the loop), its generation (2: the whole heap) and its
     # CPU ns. The benchmark charges it to the setup whose block was being measured then; a
     # collection between blocks (the recorder's statistics run, the rows query) is nobody's.
-    collecting = {{"start": 0}}
+    # "loop": the CPU ns of all the event loop's collections so far, so that a dispatch can tell
+    # how much of its own time went to the collections that ran inside it.
+    collecting = {{"start": 0, "loop": 0}}
     collections = []
 
     def spent_on(topic):
@@ -326,6 +328,7 @@ async def async_setup(hass, config):
                 "messages": 0,
                 "kept": 0,
                 "kept_messages": 0,
+                "collecting": 0,
             }}
         return spent
 
@@ -333,12 +336,11 @@ async def async_setup(hass, config):
         if phase == "start":
             collecting["start"] = time.thread_time_ns()
             return
-        collections.append((
-            time.time(),
-            0 if threading.current_thread() is threading.main_thread() else 1,
-            info["generation"],
-            time.thread_time_ns() - collecting["start"],
-        ))
+        in_loop = threading.current_thread() is threading.main_thread()
+        ns = time.thread_time_ns() - collecting["start"]
+        if in_loop:
+            collecting["loop"] += ns
+        collections.append((time.time(), 0 if in_loop else 1, info["generation"], ns))
 
     async def dispatch_start(call):
         client = hass.data["mqtt"].client._mqttc
@@ -347,11 +349,13 @@ async def async_setup(hass, config):
         def timed(mqttc, userdata, msg):
             start = time.thread_time_ns()
             young = gc.get_count()[0]
+            collected_before = collecting["loop"]
             try:
                 original(mqttc, userdata, msg)
             finally:
                 spent = spent_on(msg.topic)
                 spent["dispatch"] += time.thread_time_ns() - start
+                spent["collecting"] += collecting["loop"] - collected_before
                 spent["messages"] += 1
                 # What the dispatch left alive of the objects the collector follows (the
                 # young generation's count), over the messages during which it did not run.
@@ -1121,6 +1125,10 @@ class Spent:
     # over the messages during which the collector did not run.
     kept: int = 0
     kept_messages: int = 0
+    # The event loop's collections that ran inside the dispatch (part of dispatch_ns), ns: a
+    # collection comes when the heap's count crosses a threshold, whoever crosses it, so the
+    # dispatch without them is what a setup's own messages cost.
+    collecting_ns: int = 0
     # By generation (0, 1, and 2: a full collection): ns in the event loop's thread, ns in the
     # other threads (the recorder's), collections in each.
     collector: list[list[int]] = field(default_factory=lambda: [[0, 0, 0, 0] for _ in range(3)])
@@ -1131,6 +1139,7 @@ class Spent:
         self.messages += other.messages
         self.kept += other.kept
         self.kept_messages += other.kept_messages
+        self.collecting_ns += other.collecting_ns
         for mine, theirs in zip(self.collector, other.collector, strict=True):
             for index, value in enumerate(theirs):
                 mine[index] += value
@@ -1161,6 +1170,7 @@ def read_spent(path: Path, windows: list[Window]) -> tuple[dict[str, Spent], int
             by_topic[topic]["messages"],
             by_topic[topic]["kept"],
             by_topic[topic]["kept_messages"],
+            by_topic[topic]["collecting"],
         )
         for name, topic in ONE_INSTANCE_TOPICS.items()
         if topic in by_topic
@@ -1207,31 +1217,42 @@ def collector_shared(results: list[Result], spent: dict[str, Spent]) -> list[Res
 def print_dispatch(dispatch: dict[str, Spent]) -> None:
     """Print the event loop's CPU per message in each setup's dispatch, and its differences.
 
-    Then the garbage collector's, while each setup's messages came.
+    Also without the collections that ran inside the dispatch: a full one costs a quarter of a
+    second or more and lands in whichever dispatch crosses the threshold, which makes the
+    dispatch with them vary by a hundred microseconds a message from round to round. Without
+    them, the differences are what the setups' own messages cost. Then the garbage collector's
+    CPU while each setup's messages came.
     """
-    micros = {
+    with_collections = {
         name: spent.dispatch_ns / spent.messages / 1000
+        for name, spent in dispatch.items()
+        if spent.messages
+    }
+    without = {
+        name: (spent.dispatch_ns - spent.collecting_ns) / spent.messages / 1000
         for name, spent in dispatch.items()
         if spent.messages
     }
     print(
         "\nEvent loop CPU of each message's dispatch (MQTT client, callbacks, state writes), "
-        "all rounds, thread time:"
+        "all rounds, thread time; then without the collections that ran inside it, and the "
+        "differences of that:"
     )
-    for name, value in micros.items():
+    for name, value in without.items():
         others = "".join(
-            f"  {value - micros[other]:+7.1f} vs {other}"
+            f"  {value - without[other]:+7.1f} vs {other}"
             for other in ("floor", "floor_entities")
-            if other in micros and other != name
+            if other in without and other != name
         )
-        print(f"  {name:<16} {value:7.1f} us{others}")
+        print(f"  {name:<16} {with_collections[name]:7.1f} us  {value:7.1f} us{others}")
     print_collector(dispatch, "all rounds")
 
 
 def print_collector(spent: dict[str, Spent], when: str) -> None:
     """Print each setup's dispatch and garbage collector figures per message."""
     print(
-        f"  {when}, per message: dispatch us, objects it left to collect; garbage collector us "
+        f"  {when}, per message: dispatch us (without the collections inside it), objects it "
+        "left to collect; garbage collector us "
         "in the event loop / in the recorder's thread; collections per 1,000 messages in each, "
         "full ones",
         flush=True,
@@ -1246,7 +1267,8 @@ def print_collector(spent: dict[str, Spent], when: str) -> None:
         full = sum(figures.collector[2][2:])
         kept = figures.kept / figures.kept_messages if figures.kept_messages else 0.0
         print(
-            f"    {name:<16} {figures.dispatch_ns / count / 1000:6.1f} us, {kept:4.1f}; "
+            f"    {name:<16} {figures.dispatch_ns / count / 1000:6.1f} us "
+            f"({(figures.dispatch_ns - figures.collecting_ns) / count / 1000:6.1f}), {kept:4.1f}; "
             f"{loop_ns / count / 1000:5.1f} / {other_ns / count / 1000:5.1f} us; "
             f"{loop_count * 1000 / count:5.1f} / {other_count * 1000 / count:5.1f}, "
             f"{full * 1000 / count:4.1f}",
