@@ -1218,8 +1218,8 @@ def print_dispatch(dispatch: dict[str, Spent]) -> None:
     """Print the event loop's CPU per message in each setup's dispatch, and its differences.
 
     Also without the collections that ran inside the dispatch: a full one costs a quarter of a
-    second or more and lands in whichever dispatch crosses the threshold, which makes the
-    dispatch with them vary by a hundred microseconds a message from round to round. Without
+    second or more and lands in whichever dispatch crosses the threshold, which moved the
+    dispatch with them by up to 80 microseconds a message from round to round. Without
     them, the differences are what the setups' own messages cost. Then the garbage collector's
     CPU while each setup's messages came.
     """
