@@ -1145,6 +1145,11 @@ class Spent:
                 mine[index] += value
 
     @property
+    def own_dispatch_ns(self) -> int:
+        """Return the dispatch without the event loop's collections that ran inside it, ns."""
+        return self.dispatch_ns - self.collecting_ns
+
+    @property
     def collector_ns(self) -> int:
         """Return the collector's CPU, all generations and threads, ns."""
         return sum(loop + other for loop, other, *_ in self.collector)
@@ -1223,16 +1228,8 @@ def print_dispatch(dispatch: dict[str, Spent]) -> None:
     them, the differences are what the setups' own messages cost. Then the garbage collector's
     CPU while each setup's messages came.
     """
-    with_collections = {
-        name: spent.dispatch_ns / spent.messages / 1000
-        for name, spent in dispatch.items()
-        if spent.messages
-    }
-    without = {
-        name: (spent.dispatch_ns - spent.collecting_ns) / spent.messages / 1000
-        for name, spent in dispatch.items()
-        if spent.messages
-    }
+    counted = {name: spent for name, spent in dispatch.items() if spent.messages}
+    without = {name: spent.own_dispatch_ns / spent.messages / 1000 for name, spent in counted.items()}
     print(
         "\nEvent loop CPU of each message's dispatch (MQTT client, callbacks, state writes), "
         "all rounds, thread time; then without the collections that ran inside it, and the "
@@ -1244,7 +1241,8 @@ def print_dispatch(dispatch: dict[str, Spent]) -> None:
             for other in ("floor", "floor_entities")
             if other in without and other != name
         )
-        print(f"  {name:<16} {with_collections[name]:7.1f} us  {value:7.1f} us{others}")
+        with_collections = counted[name].dispatch_ns / counted[name].messages / 1000
+        print(f"  {name:<16} {with_collections:7.1f} us  {value:7.1f} us{others}")
     print_collector(dispatch, "all rounds")
 
 
@@ -1268,7 +1266,7 @@ def print_collector(spent: dict[str, Spent], when: str) -> None:
         kept = figures.kept / figures.kept_messages if figures.kept_messages else 0.0
         print(
             f"    {name:<16} {figures.dispatch_ns / count / 1000:6.1f} us "
-            f"({(figures.dispatch_ns - figures.collecting_ns) / count / 1000:6.1f}), {kept:4.1f}; "
+            f"({figures.own_dispatch_ns / count / 1000:6.1f}), {kept:4.1f}; "
             f"{loop_ns / count / 1000:5.1f} / {other_ns / count / 1000:5.1f} us; "
             f"{loop_count * 1000 / count:5.1f} / {other_count * 1000 / count:5.1f}, "
             f"{full * 1000 / count:4.1f}",
