@@ -1229,7 +1229,9 @@ def print_dispatch(dispatch: dict[str, Spent]) -> None:
     CPU while each setup's messages came.
     """
     counted = {name: spent for name, spent in dispatch.items() if spent.messages}
-    without = {name: spent.own_dispatch_ns / spent.messages / 1000 for name, spent in counted.items()}
+    without = {
+        name: spent.own_dispatch_ns / spent.messages / 1000 for name, spent in counted.items()
+    }
     print(
         "\nEvent loop CPU of each message's dispatch (MQTT client, callbacks, state writes), "
         "all rounds, thread time; then without the collections that ran inside it, and the "
