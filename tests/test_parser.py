@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import math
 from typing import Any
+from unittest.mock import patch
 
 from hypothesis import given, settings, strategies as st
+import orjson
 import pytest
 
 from custom_components.lowi_ores.parser import (
@@ -162,14 +164,40 @@ def test_text_payload_too_large() -> None:
     assert result == Rejected(f"payload too large ({MAX_PAYLOAD_BYTES + 1} characters)")
 
 
-def test_unexpected_error_is_a_rejection(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Whatever goes wrong inside, the caller gets a Rejected."""
+@pytest.mark.parametrize("decoder", ["_loads", "_DECODER.decode"])
+def test_unexpected_error_is_a_rejection(monkeypatch: pytest.MonkeyPatch, decoder: str) -> None:
+    """Whatever goes wrong inside, in either decoder, the caller gets a Rejected."""
 
     def boom(*_args: Any, **_kwargs: Any) -> None:
         raise MemoryError
 
-    monkeypatch.setattr("custom_components.lowi_ores.parser._DECODER.decode", boom)
+    def refuse(*_args: Any, **_kwargs: Any) -> None:
+        raise orjson.JSONDecodeError("refused", "", 0)
+
+    if decoder != "_loads":
+        monkeypatch.setattr("custom_components.lowi_ores.parser._loads", refuse)
+    monkeypatch.setattr(f"custom_components.lowi_ores.parser.{decoder}", boom)
     assert parse_payload(b'{"PI": 1}') == Rejected("unexpected error: MemoryError")
+
+
+def test_what_only_the_standard_decoder_takes_is_still_taken() -> None:
+    """A lone surrogate in an unknown field: the fast decoder refuses it, the standard one not."""
+    payload = b'{"PI": "12", "Name": "\\ud800"}'
+    with pytest.raises(orjson.JSONDecodeError):
+        orjson.loads(payload)
+    result = parse_payload(payload)
+    assert isinstance(result, Reading)
+    assert result.import_power == 12.0
+
+
+def _standard_only(payload: bytes | str) -> Reading | Rejected:
+    """Parse a payload with the standard decoder alone (the fast one refusing everything)."""
+
+    def refuse(*_args: Any, **_kwargs: Any) -> None:
+        raise orjson.JSONDecodeError("refused", "", 0)
+
+    with patch("custom_components.lowi_ores.parser._loads", refuse):
+        return parse_payload(payload)
 
 
 # Property-based tests ------------------------------------------------------------------------
@@ -183,6 +211,8 @@ def test_arbitrary_bytes_never_raise(payload: bytes) -> None:
     assert isinstance(result, (Reading, Rejected))
     if isinstance(result, Rejected):
         assert result.reason
+    # The fast decoder changes nothing: the same reading, or the same reason.
+    assert result == _standard_only(payload)
 
 
 json_values = st.recursive(
@@ -205,6 +235,7 @@ def test_arbitrary_json_objects_never_raise(data: dict[str, Any]) -> None:
     """Any JSON object gives a Reading whose numbers are finite and non-negative, or a reason."""
     result = parse_payload(json.dumps(data))
     assert isinstance(result, (Reading, Rejected))
+    assert result == _standard_only(json.dumps(data))
     if isinstance(result, Reading):
         for name in ("import_power", "export_power", "import_index_day", "voltage", "current_raw"):
             value = getattr(result, name)

@@ -31,8 +31,11 @@ class CurrentScaleEstimator:
     """Votes of recent loaded readings for one scale or the other."""
 
     _votes: deque[str] = field(default_factory=lambda: deque(maxlen=WINDOW))
-    # Votes in the window, by scale: kept as they come and go (read for every message).
+    # Votes in the window, by scale: kept as they come and go.
     _counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SCALES, 0))
+    # The scale most recent votes agree on, or None while unsure: worked out when a reading
+    # votes, not when read (it is read for every message).
+    scale: str | None = field(default=None, init=False)
 
     def add(self, voltage: float | None, current_raw: float | None, power: float | None) -> None:
         """Record one reading; readings without enough load are ignored."""
@@ -43,14 +46,14 @@ class CurrentScaleEstimator:
             self._counts[self._votes[0]] -= 1
         self._votes.append(best)
         self._counts[best] += 1
+        self.scale = self._agreed()
 
     @property
     def votes(self) -> int:
         """Return how many readings voted."""
         return len(self._votes)
 
-    @property
-    def scale(self) -> str | None:
+    def _agreed(self) -> str | None:
         """Return the scale most recent votes agree on, or None while unsure."""
         if (votes := len(self._votes)) < MIN_VOTES:
             return None

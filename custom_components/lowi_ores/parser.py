@@ -13,6 +13,12 @@ import math
 import re
 from typing import Any, Final
 
+# Home Assistant's own JSON library (a dependency of its core, so always there, and warm in the
+# processor's caches): it parses bytes without a decoding step, about three times faster than
+# the standard decoder. What it refuses (not JSON, NaN, a lone surrogate) goes to the standard
+# decoder, which says why or takes it: the result is the same as with the standard one alone.
+import orjson
+
 MAX_PAYLOAD_BYTES: Final = 64 * 1024
 _NUMBER_TEXT = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
 _MAC = re.compile(r"[0-9a-f]{12}")
@@ -91,6 +97,8 @@ def _reject_constant(name: str) -> float:
 
 # NaN and Infinity are not numbers a meter sends (Python's json would accept them).
 _DECODER: Final = json.JSONDecoder(parse_constant=_reject_constant)
+# The usual decoder; _DECODER only says why it refused a payload (or takes what it refused).
+_loads: Final = orjson.loads
 
 
 def _decimal_text(text: str) -> float | None:
@@ -178,6 +186,25 @@ def _relay(value: Any) -> bool | None:
     raise _FieldError(f"field REL: unexpected value {text[:20]!r}")
 
 
+def _decode(payload: bytes | bytearray | str) -> Any:
+    """Return a payload's JSON value by the standard decoder, or why it is not JSON."""
+    if isinstance(payload, (bytes, bytearray)):
+        try:
+            text = bytes(payload).decode("utf-8")
+        except UnicodeDecodeError:
+            return Rejected("payload is not UTF-8 text")
+    else:
+        text = payload
+    if not text or text.isspace():
+        return Rejected("empty payload")
+    try:
+        return _DECODER.decode(text)
+    except _FieldError:
+        return Rejected("payload contains NaN or Infinity")
+    except ValueError, RecursionError:
+        return Rejected(f"payload is not JSON: {text.strip()[:40]!r}")
+
+
 def parse_payload(payload: bytes | bytearray | str) -> Reading | Rejected:
     """Parse one MQTT payload of a LoWi3 channel. Never raises."""
     try:
@@ -189,25 +216,15 @@ def parse_payload(payload: bytes | bytearray | str) -> Reading | Rejected:
 
 
 def _parse(payload: bytes | bytearray | str) -> Reading | Rejected:
-    if isinstance(payload, (bytes, bytearray)):
-        if len(payload) > MAX_PAYLOAD_BYTES:
-            return Rejected(f"payload too large ({len(payload)} bytes)")
-        try:
-            text = bytes(payload).decode("utf-8")
-        except UnicodeDecodeError:
-            return Rejected("payload is not UTF-8 text")
-    else:
-        text = payload
-        if len(text) > MAX_PAYLOAD_BYTES:
-            return Rejected(f"payload too large ({len(text)} characters)")
-    if not text or text.isspace():
-        return Rejected("empty payload")
+    if len(payload) > MAX_PAYLOAD_BYTES:
+        unit = "characters" if isinstance(payload, str) else "bytes"
+        return Rejected(f"payload too large ({len(payload)} {unit})")
     try:
-        data = _DECODER.decode(text)
-    except _FieldError:
-        return Rejected("payload contains NaN or Infinity")
-    except ValueError, RecursionError:
-        return Rejected(f"payload is not JSON: {text.strip()[:40]!r}")
+        data = _loads(payload)
+    except orjson.JSONDecodeError:
+        # Rare: let the standard decoder say why (or take what only it takes, as before).
+        if isinstance(data := _decode(payload), Rejected):
+            return data
     if not isinstance(data, dict):
         return Rejected(f"payload is a JSON {type(data).__name__}, not an object")
 
