@@ -164,6 +164,11 @@ def test_text_payload_too_large() -> None:
     assert result == Rejected(f"payload too large ({MAX_PAYLOAD_BYTES + 1} characters)")
 
 
+def _refuse(*_args: Any, **_kwargs: Any) -> None:
+    """Stand in for the fast decoder, refusing every payload."""
+    raise orjson.JSONDecodeError("refused", "", 0)
+
+
 @pytest.mark.parametrize("decoder", ["_loads", "_DECODER.decode"])
 def test_unexpected_error_is_a_rejection(monkeypatch: pytest.MonkeyPatch, decoder: str) -> None:
     """Whatever goes wrong inside, in either decoder, the caller gets a Rejected."""
@@ -171,11 +176,8 @@ def test_unexpected_error_is_a_rejection(monkeypatch: pytest.MonkeyPatch, decode
     def boom(*_args: Any, **_kwargs: Any) -> None:
         raise MemoryError
 
-    def refuse(*_args: Any, **_kwargs: Any) -> None:
-        raise orjson.JSONDecodeError("refused", "", 0)
-
     if decoder != "_loads":
-        monkeypatch.setattr("custom_components.lowi_ores.parser._loads", refuse)
+        monkeypatch.setattr("custom_components.lowi_ores.parser._loads", _refuse)
     monkeypatch.setattr(f"custom_components.lowi_ores.parser.{decoder}", boom)
     assert parse_payload(b'{"PI": 1}') == Rejected("unexpected error: MemoryError")
 
@@ -192,11 +194,7 @@ def test_what_only_the_standard_decoder_takes_is_still_taken() -> None:
 
 def _standard_only(payload: bytes | str) -> Reading | Rejected:
     """Parse a payload with the standard decoder alone (the fast one refusing everything)."""
-
-    def refuse(*_args: Any, **_kwargs: Any) -> None:
-        raise orjson.JSONDecodeError("refused", "", 0)
-
-    with patch("custom_components.lowi_ores.parser._loads", refuse):
+    with patch("custom_components.lowi_ores.parser._loads", _refuse):
         return parse_payload(payload)
 
 
