@@ -14,6 +14,9 @@ message stream and the same 15 sensors in each:
   integration exposing these sensors as entities can cost;
 - yaml: the 15 MQTT sensors with ``value_json`` templates that LoWi3 owners write (YAML below);
 - lowi_ores: this integration with its default options;
+- lowi_base (``--baseline REF``, one Home Assistant only): the same integration as it was at
+  another git revision, renamed, beside it: a paired comparison of two versions, block by block
+  under the same load;
 - intervals: three LoWi3 entries in one Home Assistant, ``power_interval`` 0, 10 and 60, each
   fed the same stream at one message per second (recorder rows per message);
 - channels: 14 busy channels (CH1..CH14, a PV inverter's messages at midday: P, CH, CL, HC, DC,
@@ -41,6 +44,7 @@ import inspect
 import json
 import os
 from pathlib import Path
+import shutil
 import sqlite3
 import tempfile
 import time
@@ -49,12 +53,16 @@ from typing import Any, Final
 from paho.mqtt import client as mqtt_client
 from paho.mqtt.enums import CallbackAPIVersion
 
-from demo.hass_config import Helper, lowi_entry, write_config
+from demo.hass_config import Helper, config_entry, lowi_entry, write_config
 from demo.processes import HomeAssistant, Mosquitto, free_port, wait_for
 from simulator import Simulation, SimulationConfig
 
 IDENT: Final = "3494546c709b"
 TOPIC: Final = f"{IDENT}/PUB/CH0"
+# The baseline (--baseline): the integration at another revision, under another domain, with
+# its own dongle.
+BASE_DOMAIN: Final = "lowi_base"
+BASE_IDENT: Final = "baseline0001"
 TICKS: Final = os.sysconf("SC_CLK_TCK")
 
 # The 15 sensors every setup shows: (lowi_ores key, YAML name, unit, device class, state class,
@@ -218,6 +226,7 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.discovery import async_load_platform
 
 DOMAIN = "lowi_bench"
+BASE_DOMAIN = {base_domain!r}
 SENSORS = {sensors!r}
 
 
@@ -269,7 +278,7 @@ async def async_setup(hass, config):
         wanted = {{key for key, *_ in SENSORS}}
         entries = set()
         for entry in list(registry.entities.values()):
-            if entry.platform != "lowi_ores":
+            if entry.platform not in ("lowi_ores", BASE_DOMAIN):
                 continue
             key = next(
                 (k for k in sorted(wanted, key=len, reverse=True)
@@ -393,7 +402,13 @@ def write_helper(folder: Path) -> Helper:
         for key, name, unit, device_class, state_class, _ in SENSORS
     ]
     source = folder / "lowi_bench.py"
-    source.write_text(HELPER.format(sensors=sensors, floor_values=inspect.getsource(floor_values)))
+    source.write_text(
+        HELPER.format(
+            sensors=sensors,
+            base_domain=BASE_DOMAIN,
+            floor_values=inspect.getsource(floor_values),
+        )
+    )
     # The floor with entities is the helper's sensor platform.
     platforms = (("sensor", Path(__file__).with_name("entity_floor.py")),)
     return Helper("lowi_bench", "LoWi3 benchmark helper", source, ("mqtt",), platforms)
@@ -565,8 +580,13 @@ def home_assistant(
     lowi: list[tuple[str, dict[str, Any]]] | None = None,
     floors: tuple[tuple[str, bool, str], ...] = (),
     entity_floors: tuple[str, ...] = (),
+    baseline: Path | None = None,
 ) -> Iterator[HomeAssistant]:
-    """Start a Home Assistant with the helper and the given setup; stop it afterwards."""
+    """Start a Home Assistant with the helper and the given setup; stop it afterwards.
+
+    baseline: a folder holding the integration at another revision, set up beside it as
+    BASE_DOMAIN with the dongle BASE_IDENT.
+    """
     config_dir = workdir / "config"
     port = free_port()
     # The floor integrations: (topic, with attributes, entity id prefix); the entity floors by
@@ -593,6 +613,15 @@ def home_assistant(
     entries = json.loads(entries_file.read_text())
     kept = [e for e in entries["data"]["entries"] if e["domain"] != "lowi_ores"]
     kept += [lowi_entry(ident, options) for ident, options in lowi or []]
+    idents = [ident for ident, _ in lowi or []]
+    if baseline is not None:
+        write_baseline(baseline, config_dir / "custom_components" / BASE_DOMAIN)
+        kept.append(
+            config_entry(
+                BASE_DOMAIN, f"LoWi3 {BASE_IDENT}", {"ident": BASE_IDENT}, unique_id=BASE_IDENT
+            )
+        )
+        idents.append(BASE_IDENT)
     entries["data"]["entries"] = kept
     entries_file.write_text(json.dumps(entries))
     # Quieter than the demo: the benchmark measures the work, not the logging.
@@ -611,9 +640,9 @@ def home_assistant(
     )
     try:
         hass.start(timeout=180)
-        if lowi:
+        if idents:
             # The API answers before the integrations are set up.
-            for ident, _ in lowi:
+            for ident in idents:
                 wait_for(
                     f"the sensors of {ident}",
                     partial(hass.state, f"sensor.lowi3_{ident}_net_power"),
@@ -622,7 +651,7 @@ def home_assistant(
                 )
             hass.call("POST", "/api/services/lowi_bench/enable", {}, timeout=60)
             time.sleep(40)  # the reload that follows a change of enabled entities
-            for ident, _ in lowi:
+            for ident in idents:
                 wait_for(
                     f"the voltage sensor of {ident}",
                     partial(hass.state, f"sensor.lowi3_{ident}_voltage"),
@@ -632,6 +661,22 @@ def home_assistant(
         yield hass
     finally:
         hass.stop(timeout=30)
+
+
+def write_baseline(source: Path, folder: Path) -> None:
+    """Copy the integration at another revision into `folder`, renamed BASE_DOMAIN."""
+    shutil.copytree(source, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    const = folder / "const.py"
+    text = const.read_text()
+    if 'DOMAIN: Final = "lowi_ores"' not in text:
+        raise SystemExit(f"{source}: no DOMAIN of lowi_ores in const.py to rename")
+    const.write_text(
+        text.replace('DOMAIN: Final = "lowi_ores"', f'DOMAIN: Final = "{BASE_DOMAIN}"')
+    )
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["domain"] = BASE_DOMAIN
+    manifest["name"] += " (baseline)"
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
 
 
 # The recorder compiles statistics every 5 minutes, 10 seconds past; in a database of many
@@ -882,6 +927,12 @@ def main() -> None:
         default=500,
         help="with --one-instance: messages per block; the setups take turns block by block",
     )
+    parser.add_argument(
+        "--baseline-dir",
+        default=None,
+        help="with --one-instance: an integration folder at another revision, run beside this one "
+        f"as {BASE_DOMAIN} (scripts/benchmark --mqtt --baseline REF writes it from git)",
+    )
     parser.add_argument("--memory", type=int, default=0, help="only a memory run of N messages")
     parser.add_argument("--memory-rate", type=float, default=10.0)
     args = parser.parse_args()
@@ -1019,6 +1070,7 @@ ONE_INSTANCE_TOPICS: Final = {
     "yaml": "bench/yaml/CH0",
     "lowi_ores": TOPIC,
 }
+BASE_TOPIC: Final = f"{BASE_IDENT}/PUB/CH0"
 
 
 def rows_between(db: Path, since: float, until: float) -> int:
@@ -1042,7 +1094,10 @@ def run_one_instance(workdir: Path, broker: Mosquitto, args: argparse.Namespace)
     figure for the round is its CPU over all its blocks, above the idle rate measured at the
     start of the round, per message.
     """
-    names = list(ONE_INSTANCE_TOPICS)
+    topics = dict(ONE_INSTANCE_TOPICS)
+    if args.baseline_dir:
+        topics[BASE_DOMAIN] = BASE_TOPIC
+    names = list(topics)
     payloads = stream(5 + args.repeat * args.messages)
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, load {load_average()}")
     rounds: dict[str, list[Result]] = {name: [] for name in names}
@@ -1058,12 +1113,13 @@ def run_one_instance(workdir: Path, broker: Mosquitto, args: argparse.Namespace)
             (ONE_INSTANCE_TOPICS["floor_attributes"], True, "sensor.floor_attributes_"),
         ),
         entity_floors=(ONE_INSTANCE_TOPICS["floor_entities"],),
+        baseline=Path(args.baseline_dir) if args.baseline_dir else None,
     ) as hass:
         assert hass.pid is not None
         db = hass.config_dir / "home-assistant_v2.db"
         publisher = Publisher(broker.port)
         try:
-            publisher.send(list(ONE_INSTANCE_TOPICS.values()), payloads[:5], 5)
+            publisher.send(list(topics.values()), payloads[:5], 5)
             time.sleep(3)
             dispatch: dict[str, Spent] = {}
             for number in range(args.repeat):
@@ -1071,7 +1127,7 @@ def run_one_instance(workdir: Path, broker: Mosquitto, args: argparse.Namespace)
                 hass.call("POST", "/api/services/lowi_bench/dispatch_start", {})
                 windows: list[Window] = []
                 for result in interleaved_round(
-                    hass, db, publisher, names=names, part=part, args=args, windows=windows
+                    hass, db, publisher, topics=topics, part=part, args=args, windows=windows
                 ):
                     rounds[result.name].append(result)
                     print(
@@ -1084,7 +1140,7 @@ def run_one_instance(workdir: Path, broker: Mosquitto, args: argparse.Namespace)
                 hass.call(
                     "POST", "/api/services/lowi_bench/dispatch_stop", {"path": str(dispatch_path)}
                 )
-                this_round, between_ns, between = read_spent(dispatch_path, windows)
+                this_round, between_ns, between = read_spent(dispatch_path, topics, windows)
                 print_collector(this_round, f"round {number + 1}")
                 print(
                     f"    between blocks (not measured): {between} collections, "
@@ -1104,14 +1160,14 @@ def run_one_instance(workdir: Path, broker: Mosquitto, args: argparse.Namespace)
         f"of {args.repeat} rounds"
     )
     print_cpu_table(results, rounds)
-    print_round_ratios(rounds, "lowi_ores", CPU_SETUPS[:-1])
+    print_round_ratios(rounds, "lowi_ores", (*CPU_SETUPS[:-1], BASE_DOMAIN))
     print(
         "\nThe same, with the garbage collector's CPU in each round's blocks pooled and shared "
         "out among the setups by messages, instead of charged to the setup whose block was "
         "being measured when a collection came:"
     )
     print_cpu_table([median_result(shared[name]) for name in names], shared)
-    print_round_ratios(shared, "lowi_ores", CPU_SETUPS[:-1])
+    print_round_ratios(shared, "lowi_ores", (*CPU_SETUPS[:-1], BASE_DOMAIN))
     print_dispatch(dispatch)
 
 
@@ -1159,7 +1215,9 @@ class Spent:
 type Window = tuple[str, float, float]
 
 
-def read_spent(path: Path, windows: list[Window]) -> tuple[dict[str, Spent], int, int]:
+def read_spent(
+    path: Path, topics: dict[str, str], windows: list[Window]
+) -> tuple[dict[str, Spent], int, int]:
     """Return the helper's dispatch and collector figures by setup (written by dispatch_stop).
 
     Each collection is charged to the setup whose block was being measured when it ended, the
@@ -1177,7 +1235,7 @@ def read_spent(path: Path, windows: list[Window]) -> tuple[dict[str, Spent], int
             by_topic[topic]["kept_messages"],
             by_topic[topic]["collecting"],
         )
-        for name, topic in ONE_INSTANCE_TOPICS.items()
+        for name, topic in topics.items()
         if topic in by_topic
     }
     between_ns = between = 0
@@ -1240,7 +1298,7 @@ def print_dispatch(dispatch: dict[str, Spent]) -> None:
     for name, value in without.items():
         others = "".join(
             f"  {value - without[other]:+7.1f} vs {other}"
-            for other in ("floor", "floor_entities")
+            for other in ("floor", "floor_entities", BASE_DOMAIN)
             if other in without and other != name
         )
         with_collections = counted[name].dispatch_ns / counted[name].messages / 1000
@@ -1285,16 +1343,17 @@ def interleaved_round(
     db: Path,
     publisher: Publisher,
     *,
-    names: list[str],
+    topics: dict[str, str],
     part: list[bytes],
     args: argparse.Namespace,
     windows: list[Window],
 ) -> list[Result]:
-    """Send `part` to every setup, block by block in turns; return each setup's figures.
+    """Send `part` to every setup (by name: its topic), block by block in turns; return figures.
 
     Each block's measured span is added to `windows`.
     """
     assert hass.pid is not None
+    names = list(topics)
     idle = settle(hass, 8.0)
     cpu = dict.fromkeys(names, 0.0)
     rows = dict.fromkeys(names, 0)
@@ -1306,7 +1365,7 @@ def interleaved_round(
             since, used, spent = send_and_measure(
                 hass,
                 publisher,
-                [ONE_INSTANCE_TOPICS[name]],
+                [topics[name]],
                 block,
                 rate=args.rate,
                 idle=idle,
