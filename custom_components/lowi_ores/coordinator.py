@@ -202,9 +202,6 @@ class LowiCoordinator(PushCoordinator[MeterData | None]):
         self._unavailable_logged = False
         self._save_pending = False
         self._reported_estimate: str | None = None
-        # The counters' totals, worked out again only when the guards' mapping is a new one.
-        self._totals_of: Mapping[str, float | None] | None = None
-        self._totals: tuple[float | None, float | None, float | None] = (None, None, None)
 
     async def async_start(self) -> None:
         """Restore the guards, subscribe, and start watching for silence."""
@@ -296,9 +293,7 @@ class LowiCoordinator(PushCoordinator[MeterData | None]):
             self.implausible_log.clear()
         import_power, export_power = reading.import_power, reading.export_power
         counters = self._guard_counters(reading, timestamp)
-        if counters is not self._totals_of:  # the guards' mapping is new when a counter moved
-            self._totals_of, self._totals = counters, index_totals(counters)
-        import_total, export_total, net_index = self._totals
+        import_total, export_total, net_index = index_totals(counters)
         self.current_estimator.add(
             reading.voltage, reading.current_raw, (import_power or 0.0) + (export_power or 0.0)
         )
